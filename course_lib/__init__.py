@@ -1,0 +1,25 @@
+"""Library behind the scclust-course chapters and exercises.
+
+The main entry point is :func:`load_integrated`, which gives the prepared dataset.
+"""
+
+from .cluster import RESOLUTIONS, graph_clustering, leiden_key
+from .data import CACHE_ENV, CacheDirError, cache_dir, load_integrated
+from .prepare import HARMONY_KEY, run_harmony
+from .simulate import LINEAGE_KEY, SAMPLES, TRUTH_KEY, simulate_pbmc
+
+__all__ = [
+    "CACHE_ENV",
+    "HARMONY_KEY",
+    "LINEAGE_KEY",
+    "RESOLUTIONS",
+    "SAMPLES",
+    "TRUTH_KEY",
+    "CacheDirError",
+    "cache_dir",
+    "graph_clustering",
+    "leiden_key",
+    "load_integrated",
+    "run_harmony",
+    "simulate_pbmc",
+]

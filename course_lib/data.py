@@ -1,0 +1,158 @@
+"""The course dataset: built once (simulate + prepare), cached, then loaded in seconds."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import anndata as ad
+from tqdm.auto import tqdm
+
+from .prepare import HARMONY_KEY, preparation_steps
+from .simulate import simulate_pbmc
+
+CACHE_ENV = "SCCLUST_CACHE_DIR"
+"""Environment variable naming the cache directory (default ``~/.cache/scclust-course``)."""
+DATASET_VERSION = 1
+"""Bump when the simulation or preparation changes, so old caches are not reused."""
+REQUIRED_KEYS = {"obsm": ("X_pca", HARMONY_KEY, "X_umap", "X_umap_uncorr")}
+
+logger = logging.getLogger(__name__)
+
+
+class CacheDirError(OSError):
+    """The cache directory cannot be created or written to."""
+
+
+def cache_dir() -> Path:
+    """Directory where the prepared dataset is cached.
+
+    ``$SCCLUST_CACHE_DIR`` if set, else ``~/.cache/scclust-course``.
+    """
+    configured = os.environ.get(CACHE_ENV)
+    return Path(configured) if configured else Path.home() / ".cache" / "scclust-course"
+
+
+def cache_path(seed: int = 0) -> Path:
+    """Path of the cached prepared dataset for ``seed``."""
+    return cache_dir() / f"pbmc_covid_sim_v{DATASET_VERSION}_seed{seed}.h5ad"
+
+
+def build_integrated(*, seed: int = 0, progress: bool = True) -> ad.AnnData:
+    """Simulate the PBMC dataset and run the lab's preprocessing on it (no caching).
+
+    Parameters
+    ----------
+    seed
+        Seed of the simulation and of every randomised step (PCA, Harmony, UMAP).
+    progress
+        Show a progress bar over the steps.
+
+    Returns
+    -------
+    A new :class:`~anndata.AnnData`: log-normalised HVG-unscaled data in ``X``, the
+    log-normalised full matrix in ``.raw``, raw counts in ``layers["counts"]``, QC metrics
+    in ``obs``, and ``obsm["X_pca"]``, ``obsm["X_pca_harmony"]``, ``obsm["X_umap"]``
+    (on Harmony), ``obsm["X_umap_uncorr"]`` (on the uncorrected PCA), plus the kNN graph
+    on the Harmony embedding in ``obsp``.
+
+    Examples
+    --------
+    >>> adata = build_integrated(seed=0)  # doctest: +SKIP
+    """
+    adata = simulate_pbmc(seed=seed)
+    steps = preparation_steps(adata, seed=seed)
+    with tqdm(total=len(steps) + 1, desc="Building the course dataset", disable=not progress,
+              unit="step") as bar:
+        bar.update(1)  # simulation done
+        for name, step in steps:
+            bar.set_postfix_str(name)
+            step()
+            bar.update(1)
+    adata.uns["course_dataset"] = {"version": DATASET_VERSION, "seed": seed}
+    return adata
+
+
+def _read_valid(path: Path) -> ad.AnnData | None:
+    """Read a cached dataset, or return ``None`` if it is unreadable or incomplete."""
+    try:
+        adata = ad.read_h5ad(path)
+    except Exception as error:  # h5py raises OSError, KeyError, ValueError… on corrupt files
+        logger.warning("cached dataset %s is unreadable (%s); rebuilding it", path, error)
+        return None
+    missing = [key for key in REQUIRED_KEYS["obsm"] if key not in adata.obsm]
+    if missing or adata.raw is None:
+        logger.warning("cached dataset %s is incomplete (missing %s); rebuilding", path, missing)
+        return None
+    return adata
+
+
+def _write_atomic(adata: ad.AnnData, path: Path) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".h5ad")
+    os.close(handle)
+    try:
+        adata.write_h5ad(temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _ensure_writable(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        msg = (
+            f"cannot write the course dataset cache to {str(directory)!r} ({error.strerror}). "
+            f"Set the environment variable {CACHE_ENV} to a writable directory, e.g. "
+            f"`export {CACHE_ENV}=/tmp/scclust-cache`, or "
+            f"`os.environ[{CACHE_ENV!r}] = '/tmp/scclust-cache'` before loading."
+        )
+        raise CacheDirError(msg) from error
+
+
+def load_integrated(*, seed: int = 0, progress: bool = True) -> ad.AnnData:
+    """Load the prepared COVID-19 vs control PBMC dataset, building it on first use.
+
+    The first call simulates the data and runs the preprocessing (about a minute, with a
+    progress bar) and caches the result in :func:`cache_dir`; later calls read the cache.
+    The cache is written atomically, so concurrent or interrupted builds never leave a
+    corrupt file; an unreadable cache is rebuilt.
+
+    Parameters
+    ----------
+    seed
+        Seed of the simulation; the course uses 0.
+    progress
+        Show a progress bar while building.
+
+    Returns
+    -------
+    A new :class:`~anndata.AnnData`, see :func:`build_integrated` for its contents.
+
+    Raises
+    ------
+    CacheDirError
+        If the cache directory cannot be written; the message names ``SCCLUST_CACHE_DIR``.
+
+    Examples
+    --------
+    >>> import course_lib
+    >>> adata = course_lib.load_integrated()  # doctest: +SKIP
+    >>> adata.obsm["X_pca_harmony"].shape  # doctest: +SKIP
+    (7512, 30)
+    """
+    path = cache_path(seed)
+    if path.exists():
+        adata = _read_valid(path)
+        if adata is not None:
+            return adata
+    _ensure_writable(path.parent)
+    adata = build_integrated(seed=seed, progress=progress)
+    _write_atomic(adata, path)
+    return adata
