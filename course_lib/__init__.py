@@ -4,6 +4,7 @@ The main entry point is :func:`load_integrated`, which gives the prepared datase
 """
 
 from .cluster import RESOLUTIONS, graph_clustering, leiden_key
+from .plotting import setup_plotting
 from .data import CACHE_ENV, CacheDirError, cache_dir, load_integrated
 from .prepare import HARMONY_KEY, run_harmony
 from .simulate import LINEAGE_KEY, SAMPLES, TRUTH_KEY, simulate_pbmc
@@ -21,5 +22,6 @@ __all__ = [
     "leiden_key",
     "load_integrated",
     "run_harmony",
+    "setup_plotting",
     "simulate_pbmc",
 ]

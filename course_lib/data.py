@@ -95,6 +95,9 @@ def _write_atomic(adata: ad.AnnData, path: Path) -> None:
     os.close(handle)
     try:
         adata.write_h5ad(temporary)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; share like a normal file
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

@@ -105,6 +105,7 @@ def preparation_steps(adata: ad.AnnData, *, seed: int = 0) -> list[tuple[str, Ca
 
     def scale_and_pca() -> None:
         hvg = adata[:, adata.var["highly_variable"]].copy()
+        hvg.X = hvg.X.toarray()  # scaling centres the data: dense anyway
         sc.pp.scale(hvg, max_value=10)
         sc.pp.pca(hvg, n_comps=N_PCS, random_state=seed)
         adata.obsm["X_pca"] = hvg.obsm["X_pca"]
