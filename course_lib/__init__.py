@@ -4,8 +4,9 @@ The main entry point is :func:`load_integrated`, which gives the prepared datase
 """
 
 from .cluster import RESOLUTIONS, graph_clustering, leiden_key
-from .plotting import setup_plotting
+from .compare import agreement, contingency_table
 from .data import CACHE_ENV, CacheDirError, cache_dir, load_integrated
+from .plotting import contingency_heatmap, setup_plotting
 from .prepare import HARMONY_KEY, run_harmony
 from .simulate import LINEAGE_KEY, SAMPLES, TRUTH_KEY, simulate_pbmc
 
@@ -17,7 +18,10 @@ __all__ = [
     "SAMPLES",
     "TRUTH_KEY",
     "CacheDirError",
+    "agreement",
     "cache_dir",
+    "contingency_heatmap",
+    "contingency_table",
     "graph_clustering",
     "leiden_key",
     "load_integrated",

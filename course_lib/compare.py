@@ -1,0 +1,85 @@
+"""Compare two clusterings of the same cells, permutation-invariantly."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import anndata as ad
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+
+def _labels(adata: ad.AnnData, key: str) -> pd.Series:
+    if not isinstance(adata, ad.AnnData):
+        msg = f"expected an AnnData object, got {type(adata).__name__}; pass your `adata`"
+        raise TypeError(msg)
+    if key not in adata.obs:
+        msg = f"obs has no column {key!r}; available: {sorted(adata.obs)}"
+        raise KeyError(msg)
+    labels = adata.obs[key]
+    if labels.isna().any():
+        msg = f"obs[{key!r}] has {int(labels.isna().sum())} missing labels; every cell needs one"
+        raise ValueError(msg)
+    return labels
+
+
+def agreement(adata: ad.AnnData, key_a: str, key_b: str) -> dict[str, float]:
+    """Adjusted Rand index and normalised mutual information between two clusterings.
+
+    Both scores ignore label names: renaming the clusters of either clustering leaves
+    them unchanged. 1 means identical partitions; ARI is about 0 for random labels.
+
+    Parameters
+    ----------
+    adata
+        Data with both clusterings in ``obs``.
+    key_a, key_b
+        ``obs`` columns holding the two clusterings.
+
+    Returns
+    -------
+    ``{"ari": float, "nmi": float}``.
+
+    Examples
+    --------
+    >>> agreement(adata, "leiden_0.6", "kmeans_10")  # doctest: +SKIP
+    {'ari': 0.71, 'nmi': 0.8}
+    """
+    a, b = _labels(adata, key_a), _labels(adata, key_b)
+    return {
+        "ari": float(adjusted_rand_score(a, b)),
+        "nmi": float(normalized_mutual_info_score(a, b)),
+    }
+
+
+def contingency_table(
+    adata: ad.AnnData,
+    key_a: str,
+    key_b: str,
+    *,
+    normalize: Literal["index", "columns"] | None = None,
+) -> pd.DataFrame:
+    """Cells shared by each cluster of ``key_a`` (rows) and ``key_b`` (columns).
+
+    Parameters
+    ----------
+    adata
+        Data with both clusterings in ``obs``.
+    key_a, key_b
+        ``obs`` columns holding the two clusterings.
+    normalize
+        ``None`` for counts, ``"index"`` for row fractions, ``"columns"`` for column fractions.
+
+    Returns
+    -------
+    A new :class:`pandas.DataFrame` indexed by the clusters of ``key_a``.
+
+    Examples
+    --------
+    >>> contingency_table(adata, "leiden_0.6", "kmeans_10")  # doctest: +SKIP
+    """
+    if normalize not in (None, "index", "columns"):
+        msg = f"normalize must be None, 'index' or 'columns', not {normalize!r}"
+        raise ValueError(msg)
+    a, b = _labels(adata, key_a), _labels(adata, key_b)
+    return pd.crosstab(a, b, normalize=normalize or False)
