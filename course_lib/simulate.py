@@ -142,14 +142,14 @@ def _log_means(genes: list[str], rng: np.random.Generator) -> tuple[np.ndarray, 
     lineages = sorted({ct.lineage for ct in CELL_TYPES})
     # Lineage programs: many background genes with large fold changes.
     for lineage in lineages:
-        program = rng.choice(background, 120, replace=False)
+        program = rng.choice(background, min(120, background.size // 4), replace=False)
         shift = rng.normal(0.0, 1.3, program.size)
         for t, ct in enumerate(CELL_TYPES):
             if ct.lineage == lineage:
                 effects[t, program] += shift
     # Subtype programs: few genes with small fold changes (subclustering finds these).
     for t, ct in enumerate(CELL_TYPES):
-        program = rng.choice(background, 25, replace=False)
+        program = rng.choice(background, min(25, background.size // 10), replace=False)
         spread = SUBTYPE_PROGRAM_SD if ct.lineage == "T/NK" else 0.6
         effects[t, program] += rng.normal(0.0, spread, program.size)
     # Canonical markers, with real symbols; T/NK subtype markers are weaker than lineage ones.
@@ -208,6 +208,12 @@ def simulate_pbmc(
     >>> adata.obs["sample"].nunique()
     8
     """
+    if n_background_genes < 50:
+        msg = f"n_background_genes must be at least 50, not {n_background_genes}"
+        raise ValueError(msg)
+    if n_cells < 2:
+        msg = f"n_cells must be at least 2, not {n_cells}"
+        raise ValueError(msg)
     rng = np.random.default_rng(seed)
     genes = _gene_names(n_background_genes)
     index = {g: i for i, g in enumerate(genes)}
@@ -240,7 +246,7 @@ def simulate_pbmc(
     background = np.flatnonzero(np.char.startswith(np.array(genes), "GENE"))
     loadings = np.zeros((N_GRADIENTS, n_genes))
     for g in range(N_GRADIENTS):
-        program = rng.choice(background, 60, replace=False)
+        program = rng.choice(background, min(60, background.size // 5), replace=False)
         loadings[g, program] = rng.normal(0.0, 0.45, program.size)
     gradient_scores = rng.normal(0.0, 1.0, (n_cells, N_GRADIENTS))
     gradient_scores[CELL_TYPES_LINEAGE[type_of_cell] == "T/NK"] *= 0.5

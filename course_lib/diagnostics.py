@@ -1,0 +1,65 @@
+"""Measures of how well an embedding mixes samples (the batch effect)."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+from sklearn.neighbors import NearestNeighbors
+
+
+def same_sample_neighbour_share(
+    adata: ad.AnnData, use_rep: str, *, batch_key: str = "sample", n_neighbors: int = 15
+) -> float:
+    """Share of each cell's nearest neighbours that come from the cell's own sample.
+
+    With well-mixed samples this approaches the share expected by chance (about
+    1 / number of samples); a strong batch effect pushes it towards 1.
+
+    Parameters
+    ----------
+    adata
+        Data with an embedding in ``obsm[use_rep]`` and the batch in ``obs[batch_key]``.
+    use_rep
+        ``obsm`` key of the embedding, e.g. ``"X_pca"`` or ``"X_pca_harmony"``.
+    batch_key
+        ``obs`` column with the sample (batch) of each cell.
+    n_neighbors
+        Neighbours per cell (the cell itself is not counted).
+
+    Returns
+    -------
+    The mean share, between 0 and 1.
+
+    Examples
+    --------
+    >>> same_sample_neighbour_share(adata, "X_pca")  # doctest: +SKIP
+    0.94
+    """
+    if use_rep not in adata.obsm:
+        msg = f"obsm has no {use_rep!r}; available: {sorted(adata.obsm)}"
+        raise KeyError(msg)
+    if batch_key not in adata.obs:
+        msg = f"obs has no column {batch_key!r}; available: {sorted(adata.obs)}"
+        raise KeyError(msg)
+    if not 0 < n_neighbors < adata.n_obs:
+        msg = f"n_neighbors must be between 1 and {adata.n_obs - 1} (cells - 1), not {n_neighbors}"
+        raise ValueError(msg)
+    search = NearestNeighbors(n_neighbors=n_neighbors).fit(np.asarray(adata.obsm[use_rep]))
+    neighbours = search.kneighbors(return_distance=False)
+    batch = adata.obs[batch_key].astype("category").cat.codes.to_numpy()
+    return float((batch[neighbours] == batch[:, None]).mean())
+
+
+def chance_same_sample_share(adata: ad.AnnData, *, batch_key: str = "sample") -> float:
+    """Same-sample share expected if neighbours were drawn at random (sum of squared shares).
+
+    Examples
+    --------
+    >>> chance_same_sample_share(adata)  # doctest: +SKIP
+    0.126
+    """
+    if batch_key not in adata.obs:
+        msg = f"obs has no column {batch_key!r}; available: {sorted(adata.obs)}"
+        raise KeyError(msg)
+    shares = adata.obs[batch_key].value_counts(normalize=True).to_numpy()
+    return float((shares**2).sum())
