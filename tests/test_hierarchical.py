@@ -1,0 +1,262 @@
+"""Hierarchical clustering: known answers, stored tree and cuts, memory guard, bad input."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.cluster.hierarchy import fcluster
+from sklearn.metrics import adjusted_rand_score
+
+from course_lib import hierarchical as hc
+from course_lib.hierarchical import (
+    cut_hierarchy,
+    distance_matrix_bytes,
+    format_bytes,
+    hclust_key,
+    hierarchical,
+    linkage_bytes,
+)
+
+REP = "X_pca_harmony"
+
+
+def blobs(n_per_blob: int = 25, n_blobs: int = 4, seed: int = 0) -> ad.AnnData:
+    """Tight blobs far apart in 5 dimensions; ``obs["truth"]`` is the blob of each cell."""
+    rng = np.random.default_rng(seed)
+    centres = 100.0 * rng.normal(size=(n_blobs, 5))
+    truth = np.repeat(np.arange(n_blobs), n_per_blob)
+    x = centres[truth] + rng.normal(scale=0.5, size=(truth.size, 5))
+    names = [f"cell{i}" for i in range(truth.size)]
+    obs = pd.DataFrame({"truth": pd.Categorical(truth.astype(str))}, index=names)
+    return ad.AnnData(obs=obs, obsm={REP: x})
+
+
+@pytest.mark.parametrize(("method", "metric"), [("ward", "euclidean"), ("average", "euclidean")])
+def test_separated_blobs_are_recovered(method: str, metric: str) -> None:
+    adata = blobs()
+    hierarchical(adata, 4, method=method, metric=metric)
+    key = f"{hclust_key(method, metric)}_4"
+    assert adjusted_rand_score(adata.obs["truth"], adata.obs[key]) == 1.0
+
+
+def test_correlation_groups_profiles_not_magnitudes() -> None:
+    # Two profile shapes, each at several scales: correlation sees 2 groups, Euclidean does not.
+    shapes = np.array([[1.0, 2.0, 3.0, 4.0], [4.0, 1.0, 3.0, 0.0]])
+    scales = np.array([1.0, 1.5, 10.0, 15.0])
+    x = np.vstack([s * shape for shape in shapes for s in scales])
+    truth = np.repeat([0, 1], scales.size)
+    adata = ad.AnnData(obsm={REP: x})
+    hierarchical(adata, 2, method="average", metric="correlation")
+    hierarchical(adata, 2, method="average", metric="euclidean")
+    assert adjusted_rand_score(truth, adata.obs["hclust_average_correlation_2"]) == 1.0
+    assert adjusted_rand_score(truth, adata.obs["hclust_average_2"]) < 1.0
+
+
+def test_correlation_distance_is_halved() -> None:
+    x = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [1.0, 2.0, 4.0]])
+    adata = ad.AnnData(obsm={REP: x})
+    hierarchical(adata, 2, method="average", metric="correlation")
+    merges = adata.uns["hclust_average_correlation"]["linkage"]
+    r = np.corrcoef(x)
+    first = (1 - r[0, 2]) / 2
+    assert merges[0, 2] == pytest.approx(first)
+    # The root joins cell 1 (r = -1 with cell 0) to {0, 2}; its height is the average.
+    assert merges[1, 2] == pytest.approx(((1 - r[1, 0]) / 2 + (1 - r[1, 2]) / 2) / 2)
+
+
+def test_cell_order_does_not_change_the_partition() -> None:
+    adata = blobs(seed=1)
+    order = np.random.default_rng(2).permutation(adata.n_obs)
+    shuffled = adata[order].copy()
+    hierarchical(adata, 4)
+    hierarchical(shuffled, 4)
+    same_cells = shuffled.obs["hclust_ward_4"].loc[adata.obs_names]
+    assert adjusted_rand_score(adata.obs["hclust_ward_4"], same_cells) == 1.0
+
+
+def test_several_cuts_nest_and_match_scipy() -> None:
+    adata = blobs(n_per_blob=15, n_blobs=6)
+    hierarchical(adata, [6, 2, 3])
+    assert adata.uns["hclust_ward"]["params"]["n_clusters"] == [2, 3, 6]
+    merges = adata.uns["hclust_ward"]["linkage"]
+    for k in (2, 3, 6):
+        labels = adata.obs[f"hclust_ward_{k}"]
+        assert labels.cat.categories.size == k
+        assert adata.uns[f"hclust_ward_{k}"]["params"]["n_clusters"] == k
+        reference = fcluster(merges, k, criterion="maxclust")
+        assert adjusted_rand_score(reference, labels) == 1.0
+    # Cuts of one tree nest: every k=6 cluster lies inside one k=2 cluster.
+    table = pd.crosstab(adata.obs["hclust_ward_6"], adata.obs["hclust_ward_2"])
+    assert ((table > 0).sum(axis=1) == 1).all()
+
+
+def test_cut_hierarchy_reuses_the_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    adata = blobs()
+    hierarchical(adata, 2)
+
+    def no_linkage(*args: object, **kwargs: object) -> None:
+        raise AssertionError("cut_hierarchy recomputed the linkage")
+
+    monkeypatch.setattr(hc, "linkage", no_linkage)
+    cut_hierarchy(adata, [4, 3])
+    assert adjusted_rand_score(adata.obs["truth"], adata.obs["hclust_ward_4"]) == 1.0
+    assert adata.uns["hclust_ward"]["params"]["n_clusters"] == [2, 3, 4]
+
+
+def test_two_cells() -> None:
+    adata = ad.AnnData(obsm={REP: np.array([[0.0, 0.0], [1.0, 1.0]])})
+    hierarchical(adata, 2)
+    assert sorted(adata.obs["hclust_ward_2"]) == ["0", "1"]
+
+
+def test_params_recorded(small_prepared: ad.AnnData) -> None:
+    hierarchical(small_prepared, [5, 10], method="average", metric="cosine", key_added="h")
+    assert small_prepared.uns["h"]["params"] == {
+        "use_rep": REP,
+        "method": "average",
+        "metric": "cosine",
+        "n_clusters": [5, 10],
+    }
+    assert small_prepared.uns["h"]["linkage"].shape == (small_prepared.n_obs - 1, 4)
+    assert small_prepared.obs["h_10"].cat.categories.size == 10
+
+
+def test_distance_matrix_bytes() -> None:
+    assert distance_matrix_bytes(4) == 6 * 8
+    assert distance_matrix_bytes(4, condensed=False) == 16 * 8
+    assert distance_matrix_bytes(1000, itemsize=4) == 1000 * 999 // 2 * 4
+    assert linkage_bytes(1000) == 2 * distance_matrix_bytes(1000)
+    assert distance_matrix_bytes(0) == 0
+
+
+def test_distance_matrix_bytes_matches_pdist() -> None:
+    from scipy.spatial.distance import pdist
+
+    x = np.random.default_rng(0).normal(size=(101, 3))
+    assert pdist(x).nbytes == distance_matrix_bytes(101)
+
+
+@pytest.mark.parametrize("n", [-1, 2.5, "100"])
+def test_distance_matrix_bytes_bad_n(n: object) -> None:
+    with pytest.raises(ValueError, match="n_cells must be a whole number ≥ 0 such as adata.n_obs"):
+        distance_matrix_bytes(n)
+
+
+@pytest.mark.parametrize(
+    ("n_bytes", "text"), [(39_999_600_000, "40 GB"), (239_132_000, "239 MB"), (512, "512 B")]
+)
+def test_format_bytes(n_bytes: int, text: str) -> None:
+    assert format_bytes(n_bytes) == text
+
+
+def test_refuses_more_than_max_bytes() -> None:
+    adata = blobs()  # 100 cells: 2 × 4,950 × 8 bytes = 79.2 kB
+    with pytest.raises(
+        MemoryError, match=r"100 cells needs about 79.2 kB .* more than 50 kB"
+    ) as err:
+        hierarchical(adata, 4, max_bytes=50_000)
+    assert "subsample" in str(err.value)
+    assert "k-means" in str(err.value)
+    assert "hclust_ward_4" not in adata.obs
+
+
+def test_default_limit_is_available_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hc, "default_max_bytes", lambda: 10_000)
+    with pytest.raises(MemoryError, match="half of the memory available now"):
+        hierarchical(blobs(), 4)
+
+
+def test_default_max_bytes_is_half_of_available(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Memory:
+        available = 8_000_000_000
+
+    monkeypatch.setattr(hc.psutil, "virtual_memory", lambda: Memory())
+    assert hc.default_max_bytes() == 4_000_000_000
+
+
+@pytest.mark.parametrize("max_bytes", [0, -5, "1GB"])
+def test_bad_max_bytes(max_bytes: object) -> None:
+    with pytest.raises(
+        ValueError, match="max_bytes must be a positive number of bytes such as 2e9"
+    ):
+        hierarchical(blobs(), 4, max_bytes=max_bytes)
+
+
+@pytest.mark.parametrize("metric", ["correlation", "cosine"])
+def test_ward_needs_euclidean(metric: str) -> None:
+    with pytest.raises(ValueError, match="method='ward' needs Euclidean.*pass metric='euclidean'"):
+        hierarchical(blobs(), 4, metric=metric)
+
+
+def test_unknown_method() -> None:
+    with pytest.raises(ValueError, match=r"method must be one of \('ward', 'average'"):
+        hierarchical(blobs(), 4, method="median")
+
+
+def test_unknown_metric() -> None:
+    with pytest.raises(ValueError, match=r"metric must be one of \('euclidean', 'correlation'"):
+        hierarchical(blobs(), 4, method="average", metric="spearman")
+
+
+def test_not_anndata() -> None:
+    with pytest.raises(TypeError, match="expected an AnnData object, got DataFrame; pass your"):
+        hierarchical(pd.DataFrame({"a": [1.0, 2.0]}), 2)
+
+
+def test_missing_use_rep() -> None:
+    with pytest.raises(KeyError, match=r"obsm has no 'X_umap'; available: \['X_pca_harmony'\]"):
+        hierarchical(blobs(), 2, use_rep="X_umap")
+
+
+def test_too_few_clusters() -> None:
+    with pytest.raises(ValueError, match="n_clusters must be at least 2.*got 1"):
+        hierarchical(blobs(), [1, 5])
+
+
+def test_more_clusters_than_cells() -> None:
+    adata = blobs(n_per_blob=2, n_blobs=2)
+    with pytest.raises(
+        ValueError, match="n_clusters=9 is more than the 4 cells; pass n_clusters ≤ 4"
+    ):
+        hierarchical(adata, 9)
+
+
+def test_n_clusters_not_a_whole_number() -> None:
+    with pytest.raises(TypeError, match="n_clusters must be a whole number such as 10, got 4.0"):
+        hierarchical(blobs(), [2, 4.0])
+
+
+def test_empty_n_clusters() -> None:
+    with pytest.raises(
+        ValueError, match=r"n_clusters is empty; pass a number such as 10 or a list"
+    ):
+        hierarchical(blobs(), [])
+
+
+def test_one_distinct_position() -> None:
+    adata = ad.AnnData(obsm={REP: np.ones((10, 3))})
+    with pytest.raises(
+        ValueError, match=r"only 1 distinct cell position\(s\); pass n_clusters ≤ 1"
+    ):
+        hierarchical(adata, 2)
+
+
+def test_correlation_of_constant_cells() -> None:
+    x = np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 3.0], [3.0, 1.0, 2.0]])
+    with pytest.raises(ValueError, match="metric='correlation' is undefined .* constant"):
+        hierarchical(ad.AnnData(obsm={REP: x}), 2, method="average", metric="correlation")
+
+
+def test_cut_without_tree() -> None:
+    with pytest.raises(KeyError, match=r"uns has no tree 'hclust_ward'; run hierarchical\(adata"):
+        cut_hierarchy(blobs(), 3)
+
+
+def test_cut_after_subsetting() -> None:
+    adata = blobs()
+    hierarchical(adata, 2)
+    subset = adata[:50].copy()
+    with pytest.raises(ValueError, match="joins 100 cells but adata has 50; run hierarchical"):
+        cut_hierarchy(subset, 3)
