@@ -159,3 +159,10 @@ def load_integrated(*, seed: int = 0, progress: bool = True) -> ad.AnnData:
     adata = build_integrated(seed=seed, progress=progress)
     _write_atomic(adata, path)
     return adata
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    print(f"course dataset: {cache_path()}")
+    prepared = load_integrated()
+    print(f"ready: {prepared.n_obs} cells x {prepared.n_vars} genes")

@@ -1,0 +1,37 @@
+# One entry point. `make book` and `make test` work from a fresh clone with Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Kernels are looked up in the venv first, so notebooks always run with the course's packages.
+export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
+
+.PHONY: setup data book test lint benchmark release clean
+
+setup: $(STAMP)  ## create .venv and install the pinned course environment
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (scclust-course)"
+	touch $@
+
+data: setup  ## simulate and prepare the course dataset once (cached; see SCCLUST_CACHE_DIR)
+	$(BIN)/python -m course_lib.data
+
+book: data  ## execute every chapter and build the HTML book into _build/html (warnings are errors)
+	$(BIN)/jupyter-book build . -W --keep-going
+	@echo "Open _build/html/index.html"
+
+test: data  ## run the whole test suite: unit tests, notebooks (nbval), book build, grading
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check course_lib tests
+
+benchmark: data  ## print dataset build/load times and per-chapter time and peak memory
+	$(BIN)/python tests/benchmarks/benchmark_chapters.py
+
+clean:
+	rm -rf _build

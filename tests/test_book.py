@@ -1,0 +1,39 @@
+"""The book builds with Jupyter Book 1.x, executing every chapter, with warnings as errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+def test_every_chapter_is_in_the_toc():
+    listed = {Path(f).with_suffix("").as_posix() for f in _toc_files()}
+    on_disk = {p.relative_to(ROOT).with_suffix("").as_posix() for p in (ROOT / "book").glob("*.*")
+               if p.suffix in {".md", ".ipynb"}}
+    assert on_disk == listed
+
+
+def test_book_builds_with_warnings_as_errors():
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(ROOT), "-W", "--keep-going"],
+        capture_output=True, text=True, cwd=ROOT, env=os.environ.copy(), timeout=1800,
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    html = ROOT / "_build" / "html"
+    for file in _toc_files():
+        assert (html / Path(file).with_suffix(".html")).exists(), file
