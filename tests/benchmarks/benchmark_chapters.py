@@ -28,7 +28,8 @@ import nbformat
 from nbclient import NotebookClient
 nb = nbformat.read(sys.argv[1], as_version=4)
 start = time.perf_counter()
-NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
+resources = {"metadata": {"path": sys.argv[2]}}
+NotebookClient(nb, timeout=600, kernel_name="python3", resources=resources).execute()
 elapsed = time.perf_counter() - start
 print(json.dumps({"seconds": elapsed,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
@@ -44,12 +45,14 @@ def _timed(command: list[str], env: dict[str, str] | None = None) -> float:
 def dataset_figures() -> None:
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "SCCLUST_CACHE_DIR": cache}
-        load = [str(BIN / "python"), "-c", "import course_lib; course_lib.load_integrated(progress=False)"]
+        code = "import course_lib; course_lib.load_integrated(progress=False)"
+        load = [str(BIN / "python"), "-c", code]
         build = _timed(load, env)
         cached = _timed(load, env)
         size = sum(p.stat().st_size for p in Path(cache).iterdir()) / 2**20
     print(f"dataset build (cold, incl. interpreter start): {build:6.1f} s")
-    print(f"dataset load from cache (incl. interpreter start): {cached:6.1f} s   cache file {size:.0f} MB")
+    print(f"dataset load from cache (incl. interpreter start): {cached:6.1f} s")
+    print(f"cache file: {size:.0f} MB")
 
 
 def chapter_figures() -> None:
