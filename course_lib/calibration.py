@@ -35,6 +35,8 @@ class Spread:
         Score of each legitimate answer, by description.
     wrong
         Score of each wrong answer, by description.
+    counts
+        Number of clusters of each answer (legitimate and wrong), by description.
 
     Examples
     --------
@@ -45,6 +47,7 @@ class Spread:
 
     legit: dict[str, float] = field(default_factory=dict)
     wrong: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def legit_min(self) -> float:
@@ -108,12 +111,15 @@ def leiden_spread(
         for flavor in ("igraph", "leidenalg"):
             labels = _leiden(ref, HARMONY_KEY, resolution, seed, flavor)
             spread.legit[f"{flavor} seed {seed}"] = checks.leiden_score(labels, ref, resolution)
+            spread.counts[f"{flavor} seed {seed}"] = labels.nunique()
     for seed in seeds[:1]:
         labels = _leiden(ref, checks.UNCORRECTED_KEY, resolution, seed, "igraph")
         spread.wrong[f"X_pca seed {seed}"] = checks.leiden_score(labels, ref, resolution)
+        spread.counts[f"X_pca seed {seed}"] = labels.nunique()
         for wrong in wrong_resolutions:
             labels = _leiden(ref, HARMONY_KEY, wrong, seed, "igraph")
             spread.wrong[f"resolution {wrong:g}"] = checks.leiden_score(labels, ref, resolution)
+            spread.counts[f"resolution {wrong:g}"] = labels.nunique()
     return spread
 
 
