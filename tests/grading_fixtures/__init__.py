@@ -1,0 +1,1 @@
+"""Submission generators for the grader tests."""
