@@ -1,0 +1,208 @@
+"""How samples, conditions and quality metrics distribute over clusters (chapter 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import anndata as ad
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+QC_METRICS = ("total_counts", "n_genes_by_counts", "pct_counts_mt")
+"""The per-cell quality metrics plotted per cluster: UMIs, detected genes, % mitochondrial."""
+
+
+def _check_adata(adata: ad.AnnData) -> None:
+    if not isinstance(adata, ad.AnnData):
+        msg = f"expected an AnnData object, got {type(adata).__name__}; pass your `adata`"
+        raise TypeError(msg)
+    if adata.n_obs == 0:
+        msg = "adata has no cells; pass a non-empty AnnData (check the selection you made)"
+        raise ValueError(msg)
+
+
+def _obs_column(adata: ad.AnnData, key: str) -> pd.Series:
+    if key not in adata.obs:
+        msg = f"obs has no column {key!r}; available: {sorted(adata.obs)}"
+        raise KeyError(msg)
+    column = adata.obs[key]
+    if column.isna().any():
+        msg = f"obs[{key!r}] has {int(column.isna().sum())} missing values; every cell needs one"
+        raise ValueError(msg)
+    return column
+
+
+def proportion_table(
+    adata: ad.AnnData,
+    groupby: str,
+    by: str,
+    *,
+    normalize_by_group_size: bool = False,
+) -> pd.DataFrame:
+    """Composition of each ``groupby`` group in terms of ``by``; **each row sums to 1**.
+
+    ``proportion_table(adata, "leiden_0.6", "sample")`` answers "which samples do the cells
+    of cluster 3 come from?"; swapping the keys, ``proportion_table(adata, "sample",
+    "leiden_0.6")`` answers "which clusters do the cells of sample ctrl_5 fall into?".
+
+    Parameters
+    ----------
+    adata
+        Data with both annotations in ``obs``.
+    groupby
+        ``obs`` column whose groups become the rows (e.g. the clusters).
+    by
+        ``obs`` column whose groups become the columns (e.g. ``"sample"`` or ``"type"``).
+    normalize_by_group_size
+        If ``True``, first divide each column's counts by the total number of cells of that
+        ``by`` group, as if every ``by`` group (e.g. every sample) had the same number of
+        cells, then make the rows sum to 1. Use it when the ``by`` groups differ in size,
+        so that a large sample does not look over-represented in every cluster.
+
+    Returns
+    -------
+    A :class:`pandas.DataFrame` with one row per ``groupby`` group (index named ``groupby``)
+    and one column per ``by`` group (columns named ``by``); every row sums to 1. Groups
+    without cells (unused categories) are left out.
+
+    Examples
+    --------
+    >>> table = proportion_table(adata, "leiden_0.6", "sample")  # doctest: +SKIP
+    >>> table.sum(axis=1).round(6).unique()  # doctest: +SKIP
+    array([1.])
+    """
+    _check_adata(adata)
+    if groupby == by:
+        msg = f"groupby and by are both {groupby!r}; pass two different obs columns"
+        raise ValueError(msg)
+    rows, columns = _obs_column(adata, groupby), _obs_column(adata, by)
+    counts = pd.crosstab(rows, columns).astype(float)
+    if normalize_by_group_size:
+        counts = counts / counts.sum(axis=0)
+    table = counts.div(counts.sum(axis=1), axis=0)
+    table.index.name, table.columns.name = groupby, by
+    return table
+
+
+def stacked_bar(
+    table: pd.DataFrame,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    ax: plt.Axes | None = None,
+    legend_title: str | None = None,
+) -> plt.Axes:
+    """Draw each row of ``table`` as one stacked bar, with the legend outside the axes.
+
+    Parameters
+    ----------
+    table
+        E.g. from :func:`proportion_table`: rows become bars, columns become stacked segments.
+    title, xlabel, ylabel
+        Figure title and axis labels.
+    ax
+        Axes to draw on; a new figure is made if ``None``.
+    legend_title
+        Legend title; defaults to the name of ``table.columns``.
+
+    Returns
+    -------
+    The axes; the legend sits to the right of them, outside the plotting area.
+
+    Examples
+    --------
+    >>> table = proportion_table(adata, "leiden_0.6", "type")  # doctest: +SKIP
+    >>> stacked_bar(table, title="Condition per cluster", xlabel="cluster",
+    ...             ylabel="fraction of cells")  # doctest: +SKIP
+    """
+    if not isinstance(table, pd.DataFrame):
+        msg = f"expected a pandas DataFrame, got {type(table).__name__}; pass proportion_table(...)"
+        raise TypeError(msg)
+    if table.empty:
+        msg = "the table is empty; pass a table with at least one row and one column"
+        raise ValueError(msg)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.3 * table.shape[0] + 2.5, 3.5))
+    table.plot.bar(stacked=True, ax=ax, width=0.85, edgecolor="none", legend=False)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(False)
+    ax.legend(
+        title=legend_title if legend_title is not None else table.columns.name,
+        loc="center left",
+        bbox_to_anchor=(1.02, 0.5),
+        frameon=False,
+    )
+    return ax
+
+
+def qc_by_cluster(
+    adata: ad.AnnData,
+    groupby: str,
+    *,
+    metrics: Sequence[str] = QC_METRICS,
+    fold: float = 1.5,
+    counts_key: str = "total_counts",
+    mito_key: str = "pct_counts_mt",
+) -> pd.DataFrame:
+    """Median QC metrics per cluster, and clusters that stand out from the typical one.
+
+    The typical value of a metric is the median over clusters of the cluster medians. A
+    cluster is flagged if its median is at least ``fold`` times the typical value
+    (``high_counts``, ``high_pct_mt``) or at most the typical value divided by ``fold``
+    (``low_counts``). A flag marks a candidate to look at, not a verdict: high counts fit
+    doublets *and* large cells, low counts fit damaged cells *and* small ones.
+
+    Parameters
+    ----------
+    adata
+        Data with the clustering and the metrics in ``obs``.
+    groupby
+        ``obs`` column with the clusters.
+    metrics
+        ``obs`` columns to summarise; must include ``counts_key`` and ``mito_key``.
+    fold
+        How many times above (or below) the typical cluster a median must be; > 1.
+    counts_key
+        ``obs`` column with the UMI count per cell.
+    mito_key
+        ``obs`` column with the percentage of mitochondrial counts per cell.
+
+    Returns
+    -------
+    A :class:`pandas.DataFrame` indexed by cluster with the column ``n_cells``, one
+    ``median_<metric>`` column per metric, and the boolean columns ``high_counts``,
+    ``low_counts``, ``high_pct_mt`` and ``flagged`` (any of the three).
+
+    Examples
+    --------
+    >>> qc = qc_by_cluster(adata, "leiden_0.6")  # doctest: +SKIP
+    >>> qc.index[qc["flagged"]].tolist()  # doctest: +SKIP
+    ['6', '7', '9', '11', '12']
+    """
+    _check_adata(adata)
+    if fold <= 1:
+        msg = f"fold must be larger than 1 (e.g. 1.5), not {fold!r}"
+        raise ValueError(msg)
+    missing = [key for key in (counts_key, mito_key) if key not in metrics]
+    if missing:
+        msg = f"metrics must include {missing}; pass e.g. metrics={QC_METRICS!r}"
+        raise ValueError(msg)
+    clusters = _obs_column(adata, groupby)
+    values = pd.DataFrame({key: _obs_column(adata, key) for key in metrics})
+    grouped = values.groupby(clusters, observed=True)
+    table = grouped.median().add_prefix("median_")
+    table.insert(0, "n_cells", grouped.size())
+    typical = table.median()
+    counts, mito = table[f"median_{counts_key}"], table[f"median_{mito_key}"]
+    table["high_counts"] = counts >= fold * typical[f"median_{counts_key}"]
+    table["low_counts"] = counts <= typical[f"median_{counts_key}"] / fold
+    table["high_pct_mt"] = mito >= fold * typical[f"median_{mito_key}"]
+    table["flagged"] = np.logical_or.reduce(
+        [table["high_counts"], table["low_counts"], table["high_pct_mt"]]
+    )
+    table.index.name = groupby
+    return table
