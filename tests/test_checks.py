@@ -302,3 +302,331 @@ def test_agreement_out_of_range(answered):
 def test_agreement_bad_value(answered, value, expected):
     msg = fails(checks.check_agreement, value, answered, "leiden_0.6", "leiden_1")
     assert expected in msg
+
+
+# ----------------------------------------------------------------------------- k-means
+def kmeans(adata, k=10, *, rep="X_pca_harmony", seed=0, n_init=10, key=None):
+    from sklearn.cluster import KMeans
+
+    model = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(adata.obsm[rep])
+    adata.obs[key or f"kmeans_{k}"] = pd.Categorical(model.labels_.astype(str))
+    return model
+
+
+@pytest.mark.parametrize("seed", [0, 3, 4])
+def test_kmeans_pass_any_seed(small_prepared, ref, seed, capsys):
+    kmeans(small_prepared, seed=seed)
+    checks.check_kmeans(small_prepared, 10, strict=True, reference=ref)
+    assert capsys.readouterr().out.startswith("✔ obs['kmeans_10']: 10 clusters")
+
+
+def test_kmeans_wrong_k(small_prepared, ref):
+    kmeans(small_prepared, 8, key="kmeans_10")
+    msg = fails(checks.check_kmeans, small_prepared, 10, reference=ref)
+    assert "has 8 clusters; the question asks for 10" in msg and "n_clusters=10" in msg
+
+
+@pytest.mark.slow
+def test_kmeans_uncorrected():
+    """On the course data (the small data's sample effect is too weak to tell k-means apart)."""
+    import course_lib
+
+    adata = course_lib.load_integrated(progress=False)
+    kmeans(adata, rep="X_pca")
+    msg = fails(checks.check_kmeans, adata, 10)
+    assert "looks like k-means on the uncorrected PCA" in msg
+    assert "adata.obsm['X_pca_harmony']" in msg
+
+
+def test_kmeans_not_compact(small_prepared, ref):
+    labels = np.random.default_rng(0).permutation(np.arange(small_prepared.n_obs) % 10)
+    small_prepared.obs["kmeans_10"] = pd.Categorical(labels.astype(str))
+    msg = fails(checks.check_kmeans, small_prepared, 10, reference=ref)
+    assert "less compact in the Harmony embedding" in msg
+
+
+def test_kmeans_int_labels(small_prepared, ref):
+    model = kmeans(small_prepared)
+    small_prepared.obs["kmeans_10"] = model.labels_
+    msg = fails(checks.check_kmeans, small_prepared, 10, reference=ref)
+    assert "`adata.obs['kmeans_10']` holds numbers (int32)" in msg
+
+
+def test_kmeans_missing_key(small_prepared, ref):
+    msg = fails(checks.check_kmeans, small_prepared, 10, reference=ref)
+    assert "has no column 'kmeans_10'" in msg and "KMeans(n_clusters=10" in msg
+
+
+# ----------------------------------------------------------------------------- inertias
+KS = range(2, 9, 2)
+
+
+@pytest.fixture
+def inertias(small_prepared):
+    from sklearn.cluster import KMeans
+
+    data = small_prepared.obsm["X_pca_harmony"]
+    return {k: KMeans(n_clusters=k, n_init=3, random_state=0).fit(data).inertia_ for k in KS}
+
+
+def test_inertias_pass(inertias, ref, capsys):
+    checks.check_inertias(inertias, KS, strict=True, reference=ref)
+    checks.check_inertias(pd.Series(inertias), KS, reference=ref)
+    assert capsys.readouterr().out.startswith("✔ inertias for k = 2, 4, 6, 8")
+
+
+def test_inertias_other_seed_pass(small_prepared, ref):
+    from sklearn.cluster import KMeans
+
+    data = small_prepared.obsm["X_pca_harmony"]
+    values = {k: KMeans(n_clusters=k, n_init=10, random_state=5).fit(data).inertia_ for k in KS}
+    checks.check_inertias(values, KS, strict=True, reference=ref)
+
+
+def test_inertias_shifted(inertias, ref):
+    shifted = dict(zip(KS, [*list(inertias.values())[1:], 1.0], strict=True))
+    msg = fails(checks.check_inertias, shifted, KS, reference=ref)
+    assert "the inertia for k=2 is" in msg and "smaller" in msg and "its own k" in msg
+
+
+def test_inertias_per_cell(inertias, ref, small_prepared):
+    per_cell = {k: v / small_prepared.n_obs for k, v in inertias.items()}
+    msg = fails(checks.check_inertias, per_cell, KS, reference=ref)
+    assert "not divided by the number of cells" in msg
+
+
+def test_inertias_uncorrected(small_prepared, ref):
+    from sklearn.cluster import KMeans
+
+    data = small_prepared.obsm["X_pca"]
+    values = {k: KMeans(n_clusters=k, n_init=3, random_state=0).fit(data).inertia_ for k in KS}
+    msg = fails(checks.check_inertias, values, KS, reference=ref)
+    assert "matches k-means on the uncorrected PCA" in msg
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, "should be a dict {k: inertia}, got NoneType"),
+        ([1.0, 2.0, 3.0, 4.0], "store the inertias in a dict keyed by k"),
+        ([1.0, 2.0], "got 2 values for 4 values of k"),
+        ({2: 1.0, 4: 1.0}, "has keys [2, 4]; the question asks for k in [2, 4, 6, 8]"),
+        ({"two": 1.0}, "keys of `inertias` should be the numbers of clusters"),
+        ({2: 1.0, 4: "x", 6: 1.0, 8: 1.0}, "inertia for k=4 should be a number"),
+        ({2: 1.0, 4: float("nan"), 6: 1.0, 8: 1.0}, "inertia for k=4 is nan"),
+    ],
+)
+def test_inertias_bad_input(ref, value, expected):
+    msg = fails(checks.check_inertias, value, KS, reference=ref)
+    assert expected in msg
+
+
+# ----------------------------------------------------------------------------- Ward
+def ward(adata, k=10, *, rep="X_pca_harmony", linkage="ward"):
+    from sklearn.cluster import AgglomerativeClustering
+
+    labels = AgglomerativeClustering(n_clusters=k, linkage=linkage).fit_predict(adata.obsm[rep])
+    adata.obs["ward_10"] = pd.Categorical(labels.astype(str))
+
+
+def test_ward_pass_sklearn_and_scipy(small_prepared, ref, capsys):
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    ward(small_prepared)
+    checks.check_ward(small_prepared, 10, strict=True, reference=ref)
+    tree = linkage(small_prepared.obsm["X_pca_harmony"], method="ward")
+    labels = fcluster(tree, t=10, criterion="maxclust")
+    small_prepared.obs["ward_10"] = pd.Categorical(labels.astype(str))
+    checks.check_ward(small_prepared, 10, strict=True, reference=ref)
+    assert capsys.readouterr().out.count("✔ obs['ward_10']: 10 clusters") == 2
+
+
+def test_ward_uncorrected(small_prepared, ref):
+    ward(small_prepared, rep="X_pca")
+    msg = fails(checks.check_ward, small_prepared, 10, reference=ref)
+    assert "Ward tree of the uncorrected PCA" in msg
+
+
+def test_ward_wrong_linkage(small_prepared, ref):
+    ward(small_prepared, linkage="average")
+    msg = fails(checks.check_ward, small_prepared, 10, reference=ref)
+    assert "looks like average linkage" in msg and "linkage='ward'" in msg
+
+
+def test_ward_wrong_k(small_prepared, ref):
+    ward(small_prepared, 12)
+    msg = fails(checks.check_ward, small_prepared, 10, reference=ref)
+    assert "has 12 clusters; the question asks for 10" in msg
+
+
+# ----------------------------------------------------------------------------- proportions
+@pytest.fixture
+def clustered(answered):
+    return answered
+
+
+def proportions(adata, **kwargs):
+    return pd.crosstab(adata.obs["sample"], adata.obs["leiden_0.6"], **kwargs)
+
+
+def test_proportions_pass(clustered, capsys):
+    checks.check_proportions(proportions(clustered, normalize="index"), clustered, strict=True)
+    assert capsys.readouterr().out.startswith("✔ props: 8 samples × ")
+
+
+def test_proportions_reordered_pass(clustered):
+    table = proportions(clustered, normalize="index")
+    checks.check_proportions(table.iloc[::-1, ::-1], clustered, strict=True)
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda a: proportions(a, normalize="index").T, "clusters as rows and the samples"),
+        (lambda a: proportions(a), "holds numbers of cells; divide each row"),
+        (lambda a: 100 * proportions(a, normalize="index"), "holds percentages"),
+        (lambda a: proportions(a, normalize="columns"), "you normalised by cluster size"),
+        (lambda a: proportions(a, normalize="index").iloc[1:], "rows of `props` should be"),
+        (lambda a: proportions(a, normalize="index").iloc[0], "is a Series"),
+        (lambda a: proportions(a, normalize="index").to_numpy(), "is a ndarray"),
+        (lambda a: a, "is an AnnData object"),
+        (lambda a: None, "`props` is None"),
+    ],
+)
+def test_proportions_mistakes(clustered, make, expected):
+    msg = fails(checks.check_proportions, make(clustered), clustered)
+    assert expected in msg
+
+
+def test_proportions_nan(clustered):
+    table = proportions(clustered, normalize="index")
+    table.iloc[0, 0] = np.nan
+    msg = fails(checks.check_proportions, table, clustered)
+    assert "has missing values (NaN)" in msg
+
+
+def test_proportions_other_clustering(clustered):
+    table = pd.crosstab(clustered.obs["sample"], clustered.obs["leiden_1"], normalize="index")
+    leiden(clustered, 0.6, "leiden_0.6", seed=9)
+    clustered.obs["leiden_0.6"] = clustered.obs["leiden_0.6"].cat.rename_categories(
+        lambda c: f"x{c}"
+    )
+    msg = fails(checks.check_proportions, table, clustered)
+    assert "columns of `props` should be the clusters" in msg
+
+
+def test_proportions_strict_exact(clustered):
+    table = proportions(clustered, normalize="index") + 1e-9
+    checks.check_proportions(table, clustered)
+    msg = fails(checks.check_proportions, table, clustered, strict=True)
+    assert "does not match" in msg
+
+
+def group_difference(adata):
+    props = proportions(adata, normalize="index")
+    sample_type = adata.obs.groupby("sample", observed=True)["type"].first()
+    means = props.groupby(sample_type, observed=True).mean()
+    return means.loc["covid"] - means.loc["ctrl"]
+
+
+def test_group_difference_pass(clustered, capsys):
+    checks.check_group_difference(group_difference(clustered), clustered, strict=True)
+    assert capsys.readouterr().out.startswith("✔ covid_minus_ctrl: mean proportion in covid")
+
+
+def test_group_difference_sign(clustered):
+    msg = fails(checks.check_group_difference, -group_difference(clustered), clustered)
+    assert "wrong sign" in msg
+
+
+def test_group_difference_pooled(clustered):
+    pooled = pd.crosstab(clustered.obs["type"], clustered.obs["leiden_0.6"], normalize="index")
+    msg = fails(checks.check_group_difference, pooled.loc["covid"] - pooled.loc["ctrl"], clustered)
+    assert "pools the cells of all covid samples" in msg
+
+
+def test_group_difference_bad_input(clustered):
+    msg = fails(checks.check_group_difference, group_difference(clustered).to_numpy(), clustered)
+    assert "should be a pandas Series indexed by cluster, got ndarray" in msg
+    msg = fails(checks.check_group_difference, group_difference(clustered).iloc[1:], clustered)
+    assert "index of `covid_minus_ctrl` should be the clusters" in msg and "missing" in msg
+
+
+# ----------------------------------------------------------------------------- subclustering
+def tnk_subset(adata, *, nk=True, t=True, extra=()):
+    markers = ["CD3E", "GNLY", "NKG7"]
+    expression = pd.DataFrame(
+        adata.raw[:, markers].X.toarray(), index=adata.obs_names, columns=markers
+    )
+    means = expression.groupby(adata.obs["leiden_0.6"], observed=True).mean()
+    t_score, nk_score = means["CD3E"], means[["GNLY", "NKG7"]].mean(axis=1)
+    chosen = ((t_score > 0.5 * t_score.max()) & t) | ((nk_score > 0.5 * nk_score.max()) & nk)
+    clusters = [*means.index[chosen], *extra]
+    return adata[adata.obs["leiden_0.6"].isin(clusters)].copy(), means.index[~chosen]
+
+
+def test_tnk_subset_pass(answered, ref, capsys):
+    tnk, _ = tnk_subset(answered)
+    checks.check_tnk_subset(tnk, strict=True, reference=ref)
+    assert capsys.readouterr().out.startswith("✔ tnk: ")
+
+
+def test_tnk_subset_without_nk(answered, ref):
+    tnk, _ = tnk_subset(answered, nk=False)
+    msg = fails(checks.check_tnk_subset, tnk, reference=ref)
+    assert "misses" in msg and "NK cells lack CD3E" in msg
+
+
+def test_tnk_subset_with_other_cluster(answered, ref):
+    _, others = tnk_subset(answered)
+    tnk, _ = tnk_subset(answered, extra=[others[0]])
+    msg = fails(checks.check_tnk_subset, tnk, reference=ref)
+    assert "are not T or NK cells" in msg
+
+
+def test_tnk_subset_bad_input(answered, ref):
+    view = answered[answered.obs["leiden_0.6"] == answered.obs["leiden_0.6"].iloc[0]]
+    assert "is a view of `adata`; make it a copy" in fails(
+        checks.check_tnk_subset, view, reference=ref
+    )
+    assert "`tnk` is None" in fails(checks.check_tnk_subset, None, reference=ref)
+    renamed = answered[:10].copy()
+    renamed.obs_names = [f"cell{i}" for i in range(10)]
+    assert "not cells of the exercise data" in fails(
+        checks.check_tnk_subset, renamed, reference=ref
+    )
+
+
+@pytest.fixture
+def tnk(answered):
+    subset, _ = tnk_subset(answered)
+    return subset
+
+
+def subcluster(tnk, *, rep="X_pca_harmony", resolution=0.6, seed=0, flavor="igraph"):
+    sc.pp.neighbors(tnk, use_rep=rep, random_state=seed)
+    leiden(tnk, resolution, "sub_leiden_0.6", seed=seed, flavor=flavor)
+
+
+@pytest.mark.parametrize(("seed", "flavor"), [(0, "igraph"), (3, "igraph"), (0, "leidenalg")])
+def test_subclustering_pass(tnk, ref, seed, flavor, capsys):
+    subcluster(tnk, seed=seed, flavor=flavor)
+    checks.check_subclustering(tnk, 0.6, strict=True, reference=ref)
+    assert capsys.readouterr().out.startswith("✔ tnk.obs['sub_leiden_0.6']: ")
+
+
+def test_subclustering_uncorrected(tnk, ref):
+    subcluster(tnk, rep="X_pca")
+    msg = fails(checks.check_subclustering, tnk, 0.6, reference=ref)
+    assert "matches the uncorrected PCA better" in msg
+
+
+def test_subclustering_wrong_resolution(tnk, ref):
+    subcluster(tnk, resolution=2.0)
+    msg = fails(checks.check_subclustering, tnk, 0.6, reference=ref)
+    assert "computed with resolution=2" in msg
+
+
+def test_subclustering_missing_key(tnk, ref):
+    msg = fails(checks.check_subclustering, tnk, 0.6, reference=ref)
+    assert "`tnk.obs` has no column 'sub_leiden_0.6'" in msg
