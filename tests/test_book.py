@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +38,8 @@ def test_book_builds_with_warnings_as_errors():
     html = ROOT / "_build" / "html"
     for file in _toc_files():
         assert (html / Path(file).with_suffix(".html")).exists(), file
+    # Formulas must render offline: MathJax is served from the book, not fetched from a CDN.
+    assert (html / "_static" / "mathjax" / "tex-chtml.js").exists()
+    for page in html.rglob("*.html"):
+        for src in re.findall(r'<script[^>]+src="([^"]*mathjax[^"]*)"', page.read_text()):
+            assert not src.startswith(("http:", "https:", "//")), (page.name, src)

@@ -29,6 +29,11 @@ def _conda_pins() -> dict[str, str]:
         if isinstance(entry, str) and "=" in entry and not entry.startswith("python="):
             name, version = entry.split("=", 1)
             pins[name.lower()] = version
+        elif isinstance(entry, dict):  # the pip: section, for packages not on conda-forge
+            for requirement in entry["pip"]:
+                if "==" in requirement:
+                    name, version = requirement.split("#")[0].strip().split("==")
+                    pins[name.lower()] = version
     return pins
 
 
