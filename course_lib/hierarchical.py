@@ -94,16 +94,16 @@ def format_bytes(n_bytes: float) -> str:
 
 
 def hclust_key(method: str = "ward", metric: str = "euclidean") -> str:
-    """``uns`` key of a linkage, e.g. ``"hclust_ward"`` or ``"hclust_average_correlation"``.
+    """``uns`` key of a linkage, e.g. ``"ward"`` or ``"average_correlation"``.
 
-    The cuts are stored in ``obs`` under this key plus ``_<k>``, e.g. ``"hclust_ward_10"``.
+    The cuts are stored in ``obs`` under this key plus ``_<k>``, e.g. ``"ward_10"``.
 
     Examples
     --------
     >>> hclust_key("average", "correlation")
-    'hclust_average_correlation'
+    'average_correlation'
     """
-    return f"hclust_{method}" if metric == "euclidean" else f"hclust_{method}_{metric}"
+    return method if metric == "euclidean" else f"{method}_{metric}"
 
 
 def _check_method_metric(method: str, metric: str) -> None:
@@ -208,7 +208,7 @@ def hierarchical(
         with ``r`` the Pearson correlation of two cells' embedding coordinates.
     key_added
         ``uns`` key of the tree and prefix of the ``obs`` columns; default
-        :func:`hclust_key` of ``method`` and ``metric``, e.g. ``"hclust_ward"``.
+        :func:`hclust_key` of ``method`` and ``metric``, e.g. ``"ward"``.
     max_bytes
         Largest memory, in bytes, the distance matrix and its working copy
         (:func:`linkage_bytes`) may take; default half of the memory available now.
@@ -227,7 +227,7 @@ def hierarchical(
     >>> from course_lib.hierarchical import hierarchical
     >>> adata = course_lib.load_integrated()  # doctest: +SKIP
     >>> hierarchical(adata, [5, 10, 15])  # doctest: +SKIP
-    >>> adata.obs["hclust_ward_10"].cat.categories.size  # doctest: +SKIP
+    >>> adata.obs["ward_10"].cat.categories.size  # doctest: +SKIP
     10
     """
     check_adata(adata)
@@ -250,9 +250,7 @@ def hierarchical(
     )
 
 
-def cut_hierarchy(
-    adata: ad.AnnData, n_clusters: int | Sequence[int], *, key: str = "hclust_ward"
-) -> None:
+def cut_hierarchy(adata: ad.AnnData, n_clusters: int | Sequence[int], *, key: str = "ward") -> None:
     """Cut a tree stored by :func:`hierarchical` into other numbers of clusters.
 
     Parameters
@@ -273,7 +271,7 @@ def cut_hierarchy(
     --------
     >>> hierarchical(adata, 10)  # doctest: +SKIP
     >>> cut_hierarchy(adata, [5, 15])  # doctest: +SKIP
-    >>> adata.obs["hclust_ward_15"].cat.categories.size  # doctest: +SKIP
+    >>> adata.obs["ward_15"].cat.categories.size  # doctest: +SKIP
     15
     """
     check_adata(adata)

@@ -50,15 +50,15 @@ def test_correlation_groups_profiles_not_magnitudes() -> None:
     adata = ad.AnnData(obsm={REP: x})
     hierarchical(adata, 2, method="average", metric="correlation")
     hierarchical(adata, 2, method="average", metric="euclidean")
-    assert adjusted_rand_score(truth, adata.obs["hclust_average_correlation_2"]) == 1.0
-    assert adjusted_rand_score(truth, adata.obs["hclust_average_2"]) < 1.0
+    assert adjusted_rand_score(truth, adata.obs["average_correlation_2"]) == 1.0
+    assert adjusted_rand_score(truth, adata.obs["average_2"]) < 1.0
 
 
 def test_correlation_distance_is_halved() -> None:
     x = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [1.0, 2.0, 4.0]])
     adata = ad.AnnData(obsm={REP: x})
     hierarchical(adata, 2, method="average", metric="correlation")
-    merges = adata.uns["hclust_average_correlation"]["linkage"]
+    merges = adata.uns["average_correlation"]["linkage"]
     r = np.corrcoef(x)
     first = (1 - r[0, 2]) / 2
     assert merges[0, 2] == pytest.approx(first)
@@ -72,23 +72,23 @@ def test_cell_order_does_not_change_the_partition() -> None:
     shuffled = adata[order].copy()
     hierarchical(adata, 4)
     hierarchical(shuffled, 4)
-    same_cells = shuffled.obs["hclust_ward_4"].loc[adata.obs_names]
-    assert adjusted_rand_score(adata.obs["hclust_ward_4"], same_cells) == 1.0
+    same_cells = shuffled.obs["ward_4"].loc[adata.obs_names]
+    assert adjusted_rand_score(adata.obs["ward_4"], same_cells) == 1.0
 
 
 def test_several_cuts_nest_and_match_scipy() -> None:
     adata = blobs(n_per_blob=15, n_blobs=6)
     hierarchical(adata, [6, 2, 3])
-    assert adata.uns["hclust_ward"]["params"]["n_clusters"] == [2, 3, 6]
-    merges = adata.uns["hclust_ward"]["linkage"]
+    assert adata.uns["ward"]["params"]["n_clusters"] == [2, 3, 6]
+    merges = adata.uns["ward"]["linkage"]
     for k in (2, 3, 6):
-        labels = adata.obs[f"hclust_ward_{k}"]
+        labels = adata.obs[f"ward_{k}"]
         assert labels.cat.categories.size == k
-        assert adata.uns[f"hclust_ward_{k}"]["params"]["n_clusters"] == k
+        assert adata.uns[f"ward_{k}"]["params"]["n_clusters"] == k
         reference = fcluster(merges, k, criterion="maxclust")
         assert adjusted_rand_score(reference, labels) == 1.0
     # Cuts of one tree nest: every k=6 cluster lies inside one k=2 cluster.
-    table = pd.crosstab(adata.obs["hclust_ward_6"], adata.obs["hclust_ward_2"])
+    table = pd.crosstab(adata.obs["ward_6"], adata.obs["ward_2"])
     assert ((table > 0).sum(axis=1) == 1).all()
 
 
@@ -101,14 +101,14 @@ def test_cut_hierarchy_reuses_the_tree(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(hc, "linkage", no_linkage)
     cut_hierarchy(adata, [4, 3])
-    assert adjusted_rand_score(adata.obs["truth"], adata.obs["hclust_ward_4"]) == 1.0
-    assert adata.uns["hclust_ward"]["params"]["n_clusters"] == [2, 3, 4]
+    assert adjusted_rand_score(adata.obs["truth"], adata.obs["ward_4"]) == 1.0
+    assert adata.uns["ward"]["params"]["n_clusters"] == [2, 3, 4]
 
 
 def test_two_cells() -> None:
     adata = ad.AnnData(obsm={REP: np.array([[0.0, 0.0], [1.0, 1.0]])})
     hierarchical(adata, 2)
-    assert sorted(adata.obs["hclust_ward_2"]) == ["0", "1"]
+    assert sorted(adata.obs["ward_2"]) == ["0", "1"]
 
 
 def test_params_recorded(small_prepared: ad.AnnData) -> None:
@@ -159,7 +159,7 @@ def test_refuses_more_than_max_bytes() -> None:
         hierarchical(adata, 4, max_bytes=50_000)
     assert "subsample" in str(err.value)
     assert "k-means" in str(err.value)
-    assert "hclust_ward_4" not in adata.obs
+    assert "ward_4" not in adata.obs
 
 
 def test_default_limit_is_available_memory(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -250,7 +250,7 @@ def test_correlation_of_constant_cells() -> None:
 
 
 def test_cut_without_tree() -> None:
-    with pytest.raises(KeyError, match=r"uns has no tree 'hclust_ward'; run hierarchical\(adata"):
+    with pytest.raises(KeyError, match=r"uns has no tree 'ward'; run hierarchical\(adata"):
         cut_hierarchy(blobs(), 3)
 
 
