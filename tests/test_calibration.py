@@ -1,0 +1,96 @@
+"""The checks' tolerances still separate legitimate from wrong answers on the course data.
+
+Each test recomputes the scores of legitimate answers (other seeds, the other Leiden
+flavour, other ``n_init``) and of wrong ones (uncorrected embedding, far resolution, wrong
+linkage, ...) and asserts each threshold of :mod:`course_lib.checks` lies between them, so a
+dependency bump that moves the spread fails here instead of failing right answers in class.
+Run with ``pytest tests/test_calibration.py -s`` to see the measured numbers.
+"""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pytest
+
+from course_lib import calibration, checks
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:In the future, the default backend:FutureWarning"),
+]
+
+
+@pytest.fixture(scope="module")
+def course_data() -> ad.AnnData:
+    from course_lib import load_integrated
+
+    return load_integrated(progress=False)
+
+
+def report(name: str, spread: calibration.Spread) -> None:
+    def fmt(scores: dict[str, float]) -> str:
+        return ", ".join(f"{k}: {v:.3f}" for k, v in scores.items())
+
+    print(f"\n{name}\n  legit: {fmt(spread.legit)}\n  wrong: {fmt(spread.wrong)}")
+
+
+@pytest.mark.parametrize("resolution", [0.6, 1.0])
+def test_leiden_thresholds(course_data, resolution):
+    spread = calibration.leiden_spread(course_data, resolution, seeds=(3, 4))
+    report(f"Leiden {resolution}", spread)
+    assert spread.separates(checks.LEIDEN_MIN_ARI)
+    assert spread.separates(checks.LEIDEN_STRICT_ARI)
+    references = [
+        checks.reference_leiden(course_data, resolution, seed=s) for s in checks.REFERENCE_SEEDS
+    ]
+    low, high = checks._count_range(float(np.median([r.nunique() for r in references])))
+    legit_counts = [spread.counts[name] for name in spread.legit]
+    assert all(low <= n <= high for n in legit_counts), (low, high, spread.counts)
+    assert not low <= spread.counts["X_pca seed 3"] <= high  # the count also flags X_pca
+
+
+def test_knn_overlap_threshold(course_data):
+    spread = calibration.knn_spread(course_data, seeds=(3,))
+    report("kNN overlap", spread)
+    assert spread.separates(checks.KNN_MIN_OVERLAP)
+
+
+def test_kmeans_thresholds(course_data):
+    spread = calibration.kmeans_spread(course_data, 10)
+    report("k-means 10 (-excess)", spread)
+    assert spread.separates(-checks.KMEANS_MAX_EXCESS)
+    as_asked = calibration.Spread(
+        legit={k: v for k, v in spread.legit.items() if k.endswith("n_init=10")},
+        wrong=spread.wrong,
+    )
+    assert as_asked.separates(-checks.KMEANS_STRICT_EXCESS)
+
+
+def test_inertia_tolerance(course_data):
+    spread = calibration.inertia_spread(course_data, seeds=(3,))
+    report("inertias (-max rel. error)", spread)
+    assert spread.separates(-checks.INERTIA_RTOL)
+    assert spread.separates(-checks.INERTIA_STRICT_RTOL)
+
+
+def test_ward_thresholds(course_data):
+    spread = calibration.ward_spread(course_data, 10)
+    report("Ward 10", spread)
+    assert spread.separates(checks.WARD_MIN_ARI)
+    assert spread.separates(checks.WARD_STRICT_ARI)
+
+
+def test_subset_thresholds(course_data):
+    precision, recall = calibration.subset_spread(course_data)
+    report("T/NK subset precision", precision)
+    report("T/NK subset recall", recall)
+    assert precision.separates(checks.SUBSET_MIN_PRECISION)
+    assert recall.separates(checks.SUBSET_MIN_RECALL)
+
+
+def test_subcluster_thresholds(course_data):
+    spread = calibration.subcluster_spread(course_data)
+    report("T/NK subclustering 0.6", spread)
+    assert spread.separates(checks.SUBCLUSTER_MIN_ARI)
+    assert spread.separates(checks.SUBCLUSTER_STRICT_ARI)
