@@ -630,3 +630,10 @@ def test_subclustering_wrong_resolution(tnk, ref):
 def test_subclustering_missing_key(tnk, ref):
     msg = fails(checks.check_subclustering, tnk, 0.6, reference=ref)
     assert "`tnk.obs` has no column 'sub_leiden_0.6'" in msg
+
+
+def test_leiden_strict_requires_harmony_graph(answered, ref):
+    """Labels that pass but a current graph on another embedding fail the hidden test."""
+    answered.uns["neighbors"]["params"]["use_rep"] = "X_pca"
+    msg = fails(checks.check_leiden, answered, 0.6, strict=True, reference=ref)
+    assert "the kNN graph in `adata` was built on 'X_pca'" in msg
