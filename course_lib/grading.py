@@ -39,6 +39,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -365,6 +366,7 @@ def grade_submissions(
     benign_stderr: str | None = BENIGN_STDERR,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
     submission_timeout: float | None = None,
+    jobs: int = 1,
     progress: bool = True,
 ) -> GradingReport:
     """Autograde every submission of ``assignment`` and write grades, feedback and a summary.
@@ -391,6 +393,9 @@ def grade_submissions(
     submission_timeout
         Wall-clock seconds for grading one submission, after which its grading process
         (and kernel) is killed and it scores 0; default ``timeout`` per code cell + 5 min.
+    jobs
+        Submissions graded at the same time, each by its own process and kernel; at most
+        the number of cores (each kernel needs up to ``memory_limit``).
     progress
         Show a progress bar.
 
@@ -415,6 +420,9 @@ def grade_submissions(
         msg = f"timeout must be a positive number of seconds, got {timeout}; pass e.g. 120"
         raise ValueError(msg)
     limit = parse_memory(memory_limit)
+    if not 1 <= jobs <= (os.cpu_count() or 1):
+        msg = f"jobs must be between 1 and the {os.cpu_count()} cores, got {jobs}; pass e.g. 1"
+        raise ValueError(msg)
     if benign_stderr is not None:
         try:
             re.compile(benign_stderr)
@@ -436,13 +444,7 @@ def grade_submissions(
         n_code = sum(cell.cell_type == "code" for cell in release_nb.cells)
         wall_limit = submission_timeout or timeout * (n_code + 2) + 300
 
-        from tqdm.auto import tqdm
-
-        results = []
-        bar = tqdm(found, desc=f"Grading {assignment}", unit="student", disable=not progress)
-        for student in bar:
-            bar.set_postfix_str(student)
-            results.append(course.grade_student(student, release_nb, wall_limit))
+        results = course.grade_all(list(found), release_nb, wall_limit, jobs, progress)
         course.generate_feedback(results, out)
     finally:
         course.worker.kill()
@@ -687,7 +689,9 @@ class _CourseDir:
             if path.exists():
                 shutil.rmtree(path)
 
-    def grade_student(self, student: str, release_nb: Any, wall_limit: float) -> StudentResult:
+    def grade_student(
+        self, student: str, release_nb: Any, wall_limit: float, worker: _Worker
+    ) -> StudentResult:
         """Autograde one student; a failure gives 0 points and a reason, never an exception."""
         start = time.perf_counter()
         self._clear_outputs(student)
@@ -695,9 +699,10 @@ class _CourseDir:
         reasons, gradable = inspect_submission(notebook, release_nb)
         graded = False
         if gradable:
-            result = self.worker.request(
-                timeout=wall_limit, command="autograde", assignment=self.assignment, student=student
-            )
+            request = {"command": "autograde", "assignment": self.assignment, "student": student}
+            result = worker.request(timeout=wall_limit, **request)
+            if not result["success"] and "database is locked" in result.get("log", ""):
+                result = worker.request(timeout=wall_limit, **request)  # a parallel job wrote
             _write_log(self.logs / f"autograde_{student}.log", result)
             autograded = self.root / "autograded" / student / self.assignment / notebook.name
             if result["success"] and autograded.exists():
@@ -715,6 +720,44 @@ class _CourseDir:
             graded=graded,
             seconds=time.perf_counter() - start,
         )
+
+    def grade_all(
+        self, students: list[str], release_nb: Any, wall_limit: float, jobs: int, progress: bool
+    ) -> list[StudentResult]:
+        """Grade students with ``jobs`` workers in parallel; results in student order."""
+        from tqdm.auto import tqdm
+
+        idle: queue.Queue[_Worker] = queue.Queue()
+        workers = [self.worker] + [
+            _Worker(self.root, self.logs / f"worker_{i}.log") for i in range(1, jobs)
+        ]
+        for worker in workers:
+            idle.put(worker)
+
+        def grade(student: str) -> StudentResult:
+            worker = idle.get()
+            try:
+                return self.grade_student(student, release_nb, wall_limit, worker)
+            finally:
+                idle.put(worker)
+
+        results = {}
+        bar = tqdm(
+            total=len(students), desc=f"Grading {self.assignment}", unit="student",
+            disable=not progress,
+        )  # fmt: skip
+        try:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                futures = {pool.submit(grade, student): student for student in students}
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+                    bar.set_postfix_str(futures[future])
+                    bar.update()
+        finally:
+            bar.close()
+            for worker in workers[1:]:
+                worker.kill()
+        return [results[student] for student in students]
 
     def _record_zero(self, student: str) -> None:
         import warnings
@@ -1045,6 +1088,9 @@ def main(argv: Iterable[str] | None = None) -> int:
         default=BENIGN_STDERR,
         help="regex of stderr that does not fail a test (default: %(default)r); '' for none",
     )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="submissions graded in parallel (default: %(default)s)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(None if argv is None else list(argv))
     try:
@@ -1056,6 +1102,7 @@ def main(argv: Iterable[str] | None = None) -> int:
             timeout=args.timeout,
             memory_limit=args.memory_limit,
             benign_stderr=args.benign_stderr or None,
+            jobs=args.jobs,
             progress=not args.no_progress,
         )
     except (FileNotFoundError, ValueError, RuntimeError) as error:

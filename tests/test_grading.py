@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -18,6 +19,8 @@ from course_lib import grading
 from tests.grading_fixtures import tiny
 
 REPO = Path(__file__).resolve().parents[1]
+JOBS = min(2, os.cpu_count() or 1)
+"""Parallel jobs of the class run (the control run grades one at a time)."""
 CONTROL_LIMIT = 20
 """Seconds per submission in the control run: honest tiny submissions take 2-5 s."""
 
@@ -53,6 +56,7 @@ def class_run(solutions: Path, tmp_path_factory: pytest.TempPathFactory):
         sys.executable, "-m", "course_lib.grading", tiny.ASSIGNMENT, str(base / "collected"),
         "--out", str(base / "out"), "--solutions", str(solutions),
         "--timeout", str(tiny.TIMEOUT), "--memory-limit", tiny.MEMORY_LIMIT,
+        "--jobs", str(JOBS),
     ]  # fmt: skip
     process = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
     return {
@@ -271,6 +275,7 @@ def test_find_submissions_empty_folder(tmp_path: Path):
         (["00_tiny", "{subs}", "--memory-limit", "lots"], "cannot read memory size 'lots'"),
         (["00_tiny", "{subs}", "--timeout", "0"], "timeout must be a positive number"),
         (["00_tiny", "{subs}", "--benign-stderr", "(unclosed"], "is not a regular expression"),
+        (["00_tiny", "{subs}", "--jobs", "0"], "jobs must be between 1 and the"),
     ],
 )
 def test_bad_command_line_input(solutions, tmp_path, capsys, args, message):
