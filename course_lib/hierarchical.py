@@ -137,7 +137,7 @@ def _check_memory(n_cells: int, max_bytes: float | None) -> None:
             f"for the pairwise distances and their working copy, more than {format_bytes(limit)} "
             f"({source}). Cluster a random subsample instead "
             f"(sc.pp.subsample(adata, n_obs=...)), or a summary of the cells such as k-means "
-            f"centres, or use k-means (course_lib.kmeans.kmeans) or Leiden "
+            f"centres, or use k-means (kmeans from course_lib.kmeans) or Leiden "
             f"(course_lib.graph_clustering), which never hold all pairwise distances."
         )
         raise MemoryError(msg)
