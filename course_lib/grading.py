@@ -435,6 +435,7 @@ def grade_submissions(
     found = find_submissions(submissions, assignment)
 
     out = Path(out) if out is not None else Path("grading") / assignment
+    _check_out(out, Path(submissions))
     course = _CourseDir(out.resolve() / "course", assignment)
     try:
         course.prepare(solutions / assignment, timeout, limit, benign_stderr, max_output_chars)
@@ -469,6 +470,23 @@ def grade_submissions(
     report.seconds = time.perf_counter() - start
     _write_summary(report)
     return report
+
+
+def _check_out(out: Path, submissions: Path) -> None:
+    """Refuse an output folder that would overwrite something else (it is partly rebuilt)."""
+    out, submissions = out.resolve(), submissions.resolve()
+    if out == submissions or out in submissions.parents or submissions in out.parents:
+        msg = (
+            f"the output folder {str(out)!r} and the submissions {str(submissions)!r} overlap; "
+            "pass an --out folder outside the submissions"
+        )
+        raise ValueError(msg)
+    if out.is_dir() and any(out.iterdir()) and not (out / "course" / "nbgrader_config.py").exists():
+        msg = (
+            f"{str(out)!r} is not empty and holds no earlier grading run; pass a new or empty "
+            "--out folder (or the folder of an earlier run, to regrade)"
+        )
+        raise ValueError(msg)
 
 
 def _grade_cells(nb: Any) -> tuple[list[str], dict[str, float]]:

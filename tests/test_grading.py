@@ -276,17 +276,25 @@ def test_find_submissions_empty_folder(tmp_path: Path):
         (["00_tiny", "{subs}", "--timeout", "0"], "timeout must be a positive number"),
         (["00_tiny", "{subs}", "--benign-stderr", "(unclosed"], "is not a regular expression"),
         (["00_tiny", "{subs}", "--jobs", "0"], "jobs must be between 1 and the"),
+        (["00_tiny", "{subs}", "--out", "{subs}/graded"], "overlap; pass an --out folder outside"),
+        (["00_tiny", "{subs}", "--out", "{notes}"], "is not empty and holds no earlier"),
     ],
 )
 def test_bad_command_line_input(solutions, tmp_path, capsys, args, message):
     (tmp_path / "subs").mkdir()
     (tmp_path / "empty").mkdir()
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("not a grading folder")
     tiny.write_flat(tmp_path / "subs", {"correct": tiny.submissions()["correct"]})
-    args = [a.format(subs=tmp_path / "subs", empty=tmp_path / "empty") for a in args]
+    folders = {name: tmp_path / name for name in ("subs", "empty", "notes")}
+    args = [a.format(**folders) for a in args]
+    if "--out" not in args:
+        args += ["--out", str(tmp_path / "out")]
+    before = snapshot(tmp_path)
     with pytest.raises(SystemExit) as exit_info:
-        grading.main([*args, "--solutions", str(solutions), "--out", str(tmp_path / "out")])
+        grading.main([*args, "--solutions", str(solutions)])
     assert exit_info.value.code == 2
-    assert not (tmp_path / "out").exists()  # nothing is written before the input is checked
+    assert snapshot(tmp_path) == before  # nothing is written before the input is checked
     assert re.search(message, capsys.readouterr().err)
 
 
