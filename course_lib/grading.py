@@ -888,7 +888,8 @@ def inspect_submission(notebook: Path, release_nb: Any) -> tuple[list[str], bool
         nbformat.validate(nb)
     except Exception as error:  # any unreadable notebook is reported, never raised
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        return [f"corrupt notebook ({type(error).__name__}: {first_line[:200]})"], False
+        detail = " ".join(first_line.split())[:120]
+        return [f"corrupt notebook ({type(error).__name__}: {detail})"], False
 
     reasons = []
     expected = release_nb.metadata.get("kernelspec", {}).get("name")
@@ -936,17 +937,18 @@ def inspect_autograded(nb: Any) -> list[str]:
     ['cell 7 timed out (interrupted; later cells were still graded)']
     """
     reasons = []
-    for index, cell in enumerate(nb.cells):
+    for index, cell in enumerate(nb.cells, start=1):
         if cell.cell_type != "code":
             continue
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        name = f"cell {index}" + (f" ({grade_id!r})" if grade_id else "")
         for output in cell.outputs:
             if output.output_type == "error" and output.ename == "CellTimeoutError":
-                reasons.append(f"cell {index} timed out (interrupted; later cells still graded)")
+                reasons.append(f"{name} timed out (interrupted; later cells still graded)")
             elif output.output_type == "error" and output.ename.endswith("MemoryError"):
-                reasons.append(f"cell {index} hit the memory limit (MemoryError)")
+                reasons.append(f"{name} hit the memory limit (MemoryError)")
             elif TRUNCATION_NOTE in json.dumps(output.get("text", output.get("data", ""))):
-                reasons.append(f"cell {index} printed huge output (truncated)")
-                break
+                reasons.append(f"{name} printed huge output (truncated)")
     return list(dict.fromkeys(reasons))
 
 
@@ -1011,7 +1013,10 @@ def _write_summary(report: GradingReport) -> None:
     flagged = [(r, reason) for r in results for reason in r.reasons]
     if flagged:
         lines += ["| student | total | reason |", "|---|---|---|"]
-        lines += [f"| {r.student} | {r.total:g} | {reason} |" for r, reason in flagged]
+        lines += [
+            f"| {r.student} | {r.total:g} | {' '.join(reason.split()).replace('|', '/')} |"
+            for r, reason in flagged
+        ]
     else:
         lines.append("Nothing: every submission was graded without problems.")
     report.summary.write_text("\n".join(lines) + "\n")
@@ -1022,6 +1027,7 @@ def _plot_distribution(report: GradingReport) -> None:
 
     matplotlib.use("Agg")  # a script writing a file, never a notebook
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     questions = report.questions
     full = [sum(r.scores[q] >= report.max_scores[q] for r in report.results) for q in questions]
@@ -1045,10 +1051,17 @@ def _plot_distribution(report: GradingReport) -> None:
     ax.set_ylabel("Test cell")
     ax.set_title("Score per test cell")
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.08), ncol=3, frameon=False)
-    ax_total.hist([r.total for r in report.results], bins=_bins(report.max_total), color="#264653")
+    ax_total.hist(
+        [r.total for r in report.results],
+        bins=_bins(report.max_total),
+        color="#264653",
+        edgecolor="white",
+    )
     ax_total.set_xlabel(f"Total score (of {report.max_total:g})")
     ax_total.set_ylabel("Number of students")
     ax_total.set_title("Total scores")
+    for axis in (ax.xaxis, ax_total.yaxis):
+        axis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(f"{report.assignment}: scores of {len(report.results)} submissions")
     fig.savefig(report.figure, dpi=100)
     plt.close(fig)
