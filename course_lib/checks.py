@@ -781,9 +781,9 @@ def check_agreement(value: Any, adata: ad.AnnData, key_a: str, key_b: str) -> No
 
     Examples
     --------
-    >>> ari = course_lib.agreement(adata, "leiden_0.6", "leiden_1")["ari"]  # doctest: +SKIP
-    >>> check_agreement(ari, adata, "leiden_0.6", "leiden_1")  # doctest: +SKIP
-    ✔ ARI between 'leiden_0.6' and 'leiden_1' is right.
+    >>> ari = course_lib.agreement(adata, "leiden_0.6", "leiden_1.0")["ari"]  # doctest: +SKIP
+    >>> check_agreement(ari, adata, "leiden_0.6", "leiden_1.0")  # doctest: +SKIP
+    ✔ ARI between 'leiden_0.6' and 'leiden_1.0' is right.
     """
     adata = _require_adata(adata)
     how = f"`course_lib.agreement(adata, {key_a!r}, {key_b!r})['ari']`"

@@ -16,8 +16,8 @@ SEED = 0
 
 
 def leiden_key(resolution: float) -> str:
-    """``obs`` column of a Leiden clustering, e.g. ``leiden_key(0.6) == "leiden_0.6"``."""
-    return f"leiden_{resolution:g}"
+    """``obs`` column of a Leiden clustering, as in the lab: ``leiden_key(1) == "leiden_1.0"``."""
+    return f"leiden_{float(resolution)}"
 
 
 def graph_clustering(

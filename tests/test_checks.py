@@ -37,7 +37,7 @@ def answered(small_prepared: ad.AnnData) -> ad.AnnData:
     """A correct student answer to exercise 1."""
     sc.pp.neighbors(small_prepared, n_neighbors=15, use_rep="X_pca_harmony")
     leiden(small_prepared, 0.6, "leiden_0.6")
-    leiden(small_prepared, 1.0, "leiden_1")
+    leiden(small_prepared, 1.0, "leiden_1.0")
     return small_prepared
 
 
@@ -271,22 +271,22 @@ def test_unexpected_error_becomes_student_message(answered, ref):
 
 # ----------------------------------------------------------------------------- agreement
 def test_agreement_pass(answered, capsys):
-    value = checks.adjusted_rand_score(answered.obs["leiden_0.6"], answered.obs["leiden_1"])
-    checks.check_agreement(value, answered, "leiden_0.6", "leiden_1")
-    assert capsys.readouterr().out.startswith("✔ ARI between 'leiden_0.6' and 'leiden_1'")
+    value = checks.adjusted_rand_score(answered.obs["leiden_0.6"], answered.obs["leiden_1.0"])
+    checks.check_agreement(value, answered, "leiden_0.6", "leiden_1.0")
+    assert capsys.readouterr().out.startswith("✔ ARI between 'leiden_0.6' and 'leiden_1.0'")
 
 
 def test_agreement_wrong_score(answered):
     from sklearn.metrics import normalized_mutual_info_score
 
-    leiden(answered, 3.0, "leiden_1")  # on the small data 0.6 and 1 give the same partition
-    nmi = normalized_mutual_info_score(answered.obs["leiden_0.6"], answered.obs["leiden_1"])
-    msg = fails(checks.check_agreement, nmi, answered, "leiden_0.6", "leiden_1")
+    leiden(answered, 3.0, "leiden_1.0")  # on the small data 0.6 and 1 give the same partition
+    nmi = normalized_mutual_info_score(answered.obs["leiden_0.6"], answered.obs["leiden_1.0"])
+    msg = fails(checks.check_agreement, nmi, answered, "leiden_0.6", "leiden_1.0")
     assert "is not the ARI" in msg and "NMI" in msg
 
 
 def test_agreement_out_of_range(answered):
-    msg = fails(checks.check_agreement, 3.0, answered, "leiden_0.6", "leiden_1")
+    msg = fails(checks.check_agreement, 3.0, answered, "leiden_0.6", "leiden_1.0")
     assert "between -0.5 and 1" in msg
 
 
@@ -300,7 +300,7 @@ def test_agreement_out_of_range(answered):
     ],
 )
 def test_agreement_bad_value(answered, value, expected):
-    msg = fails(checks.check_agreement, value, answered, "leiden_0.6", "leiden_1")
+    msg = fails(checks.check_agreement, value, answered, "leiden_0.6", "leiden_1.0")
     assert expected in msg
 
 
@@ -506,7 +506,7 @@ def test_proportions_nan(clustered):
 
 
 def test_proportions_other_clustering(clustered):
-    table = pd.crosstab(clustered.obs["sample"], clustered.obs["leiden_1"], normalize="index")
+    table = pd.crosstab(clustered.obs["sample"], clustered.obs["leiden_1.0"], normalize="index")
     leiden(clustered, 0.6, "leiden_0.6", seed=9)
     clustered.obs["leiden_0.6"] = clustered.obs["leiden_0.6"].cat.rename_categories(
         lambda c: f"x{c}"
