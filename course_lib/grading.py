@@ -87,6 +87,15 @@ class LimitOutputSize(NbGraderPreprocessor):
 
     nbgrader's ``LimitOutput`` only counts lines, so one enormous line (or a huge
     rich output) would still bloat the autograded notebook and the feedback page.
+    :func:`configure_nbgrader` runs it after every autograded cell.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_code_cell, new_output
+    >>> cell = new_code_cell(outputs=[new_output("stream", name="stdout", text="x" * 50)])
+    >>> cell, _ = LimitOutputSize(max_chars=10).preprocess_cell(cell, {}, 0)
+    >>> cell.outputs[0].text.splitlines()
+    ['xxxxxxxxxx', '... Output truncated ...']
     """
 
     max_chars = Integer(
@@ -122,6 +131,16 @@ class HideHiddenTestOutput(NbGraderPreprocessor):
 
     ``ClearHiddenTests`` removes the hidden test source from the feedback, but a failing
     hidden test would still show its own lines in the traceback. Run this before it.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_code_cell, new_output
+    >>> error = new_output("error", ename="AssertionError", evalue="too few clusters",
+    ...                    traceback=["----> 3 check(adata, strict=True)"])
+    >>> cell = new_code_cell("### BEGIN HIDDEN TESTS", outputs=[error])
+    >>> cell, _ = HideHiddenTestOutput().preprocess_cell(cell, {}, 0)
+    >>> cell.outputs[0].traceback
+    ['AssertionError: too few clusters']
     """
 
     begin_test_delimeter = Unicode(
