@@ -1,14 +1,16 @@
 """Library behind the scclust-course chapters and exercises.
 
 The main entry point is :func:`load_integrated`, which gives the prepared dataset.
+The clustering functions live in modules of the same name and are imported from there
+(``from course_lib.kmeans import kmeans``, ``from course_lib.hierarchical import
+hierarchical``), so ``course_lib.kmeans`` stays the module.
 """
 
 from .cluster import RESOLUTIONS, graph_clustering, leiden_key
 from .compare import agreement, contingency_table
 from .composition import QC_METRICS, proportion_table, qc_by_cluster, stacked_bar
 from .data import CACHE_ENV, CacheDirError, cache_dir, load_integrated
-from .hierarchical import cut_hierarchy, distance_matrix_bytes, hierarchical, linkage_bytes
-from .kmeans import kmeans
+from .hierarchical import cut_hierarchy, distance_matrix_bytes, linkage_bytes
 from .plotting import contingency_heatmap, setup_plotting
 from .prepare import HARMONY_KEY, run_harmony
 from .simulate import LINEAGE_KEY, SAMPLES, TRUTH_KEY, simulate_pbmc
@@ -32,8 +34,6 @@ __all__ = [
     "cut_hierarchy",
     "distance_matrix_bytes",
     "graph_clustering",
-    "hierarchical",
-    "kmeans",
     "leiden_key",
     "linkage_bytes",
     "load_integrated",
