@@ -8,19 +8,7 @@ import anndata as ad
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-
-def _labels(adata: ad.AnnData, key: str) -> pd.Series:
-    if not isinstance(adata, ad.AnnData):
-        msg = f"expected an AnnData object, got {type(adata).__name__}; pass your `adata`"
-        raise TypeError(msg)
-    if key not in adata.obs:
-        msg = f"obs has no column {key!r}; available: {sorted(adata.obs)}"
-        raise KeyError(msg)
-    labels = adata.obs[key]
-    if labels.isna().any():
-        msg = f"obs[{key!r}] has {int(labels.isna().sum())} missing labels; every cell needs one"
-        raise ValueError(msg)
-    return labels
+from .validation import obs_labels
 
 
 def agreement(adata: ad.AnnData, key_a: str, key_b: str) -> dict[str, float]:
@@ -45,7 +33,7 @@ def agreement(adata: ad.AnnData, key_a: str, key_b: str) -> dict[str, float]:
     >>> agreement(adata, "leiden_0.6", "kmeans_10")  # doctest: +SKIP
     {'ari': 0.71, 'nmi': 0.8}
     """
-    a, b = _labels(adata, key_a), _labels(adata, key_b)
+    a, b = obs_labels(adata, key_a), obs_labels(adata, key_b)
     return {
         "ari": float(adjusted_rand_score(a, b)),
         "nmi": float(normalized_mutual_info_score(a, b)),
@@ -81,5 +69,5 @@ def contingency_table(
     if normalize not in (None, "index", "columns"):
         msg = f"normalize must be None, 'index' or 'columns', not {normalize!r}"
         raise ValueError(msg)
-    a, b = _labels(adata, key_a), _labels(adata, key_b)
+    a, b = obs_labels(adata, key_a), obs_labels(adata, key_b)
     return pd.crosstab(a, b, normalize=normalize or False)

@@ -9,28 +9,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .validation import check_adata, obs_labels
+
 QC_METRICS = ("total_counts", "n_genes_by_counts", "pct_counts_mt")
 """The per-cell quality metrics plotted per cluster: UMIs, detected genes, % mitochondrial."""
 
 
 def _check_adata(adata: ad.AnnData) -> None:
-    if not isinstance(adata, ad.AnnData):
-        msg = f"expected an AnnData object, got {type(adata).__name__}; pass your `adata`"
-        raise TypeError(msg)
+    check_adata(adata)
     if adata.n_obs == 0:
         msg = "adata has no cells; pass a non-empty AnnData (check the selection you made)"
         raise ValueError(msg)
-
-
-def _obs_column(adata: ad.AnnData, key: str) -> pd.Series:
-    if key not in adata.obs:
-        msg = f"obs has no column {key!r}; available: {sorted(adata.obs)}"
-        raise KeyError(msg)
-    column = adata.obs[key]
-    if column.isna().any():
-        msg = f"obs[{key!r}] has {int(column.isna().sum())} missing values; every cell needs one"
-        raise ValueError(msg)
-    return column
 
 
 def proportion_table(
@@ -76,7 +65,7 @@ def proportion_table(
     if groupby == by:
         msg = f"groupby and by are both {groupby!r}; pass two different obs columns"
         raise ValueError(msg)
-    rows, columns = _obs_column(adata, groupby), _obs_column(adata, by)
+    rows, columns = obs_labels(adata, groupby), obs_labels(adata, by)
     counts = pd.crosstab(rows, columns).astype(float)
     if normalize_by_group_size:
         counts = counts / counts.sum(axis=0)
@@ -191,8 +180,8 @@ def qc_by_cluster(
     if missing:
         msg = f"metrics must include {missing}; pass e.g. metrics={QC_METRICS!r}"
         raise ValueError(msg)
-    clusters = _obs_column(adata, groupby)
-    values = pd.DataFrame({key: _obs_column(adata, key) for key in metrics})
+    clusters = obs_labels(adata, groupby)
+    values = pd.DataFrame({key: obs_labels(adata, key) for key in metrics})
     grouped = values.groupby(clusters, observed=True)
     table = grouped.median().add_prefix("median_")
     table.insert(0, "n_cells", grouped.size())

@@ -11,8 +11,9 @@ from scanpy import logging as logg
 from scipy.cluster.hierarchy import cut_tree, linkage
 from scipy.spatial.distance import pdist
 
-from .kmeans import check_adata, check_n_clusters, embedding, size_ordered_labels
+from .kmeans import check_n_clusters, embedding, size_ordered_labels
 from .prepare import HARMONY_KEY
+from .validation import check_adata
 
 METHODS = ("ward", "average", "complete", "single")
 """Linkage methods :func:`hierarchical` accepts."""

@@ -11,6 +11,7 @@ from scanpy import logging as logg
 from sklearn.cluster import KMeans
 
 from .prepare import HARMONY_KEY
+from .validation import check_adata
 
 N_INIT = 10
 """Default number of k-means initialisations (scikit-learn's ``n_init``)."""
@@ -19,16 +20,6 @@ N_INIT = 10
 def kmeans_key(n_clusters: int) -> str:
     """``obs`` column of a k-means clustering, e.g. ``kmeans_key(10) == "kmeans_10"``."""
     return f"kmeans_{n_clusters}"
-
-
-def check_adata(adata: object) -> None:
-    """Raise a :class:`TypeError` naming what to pass if ``adata`` is not an AnnData."""
-    if not isinstance(adata, ad.AnnData):
-        msg = (
-            f"expected an AnnData object, got {type(adata).__name__}; pass your `adata` "
-            "(e.g. from course_lib.load_integrated())"
-        )
-        raise TypeError(msg)
 
 
 def embedding(adata: ad.AnnData, use_rep: str) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .compare import _labels
+from .validation import obs_labels
 
 T_MARKERS = ("CD3E",)
 """Genes of T cells (the CD3 complex; NK cells lack it)."""
@@ -22,7 +22,7 @@ NK_MARKERS = ("GNLY", "NKG7")
 
 
 def _check_clustering(adata: ad.AnnData, groupby: str) -> pd.Series:
-    return _labels(adata, groupby).astype(str)
+    return obs_labels(adata, groupby).astype(str)
 
 
 def marker_means(
