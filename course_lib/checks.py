@@ -254,6 +254,16 @@ def _aligned(adata: ad.AnnData, ref: ad.AnnData, name: str = "adata") -> None:
         )
 
 
+def _answer_labels(
+    adata: ad.AnnData, key: str, how: str, reference: ad.AnnData | None
+) -> tuple[pd.Series, ad.AnnData]:
+    """The labels in ``obs[key]`` and the reference data, checked to hold the same cells."""
+    labels = _cluster_labels(adata, key, how)
+    ref = reference_data(reference)
+    _aligned(adata, ref)
+    return labels, ref
+
+
 def _recorded(adata: ad.AnnData, key: str, param: str) -> Any:
     """``adata.uns[key]['params'][param]`` if scanpy recorded it, else ``None``."""
     params = adata.uns.get(key, {})
@@ -705,9 +715,7 @@ def check_leiden(
     adata = _require_adata(adata)
     key = key or leiden_key(resolution)
     how = f"`sc.tl.leiden(adata, resolution={resolution:g}, key_added={key!r})`"
-    labels = _cluster_labels(adata, key, how)
-    ref = reference_data(reference)
-    _aligned(adata, ref)
+    labels, ref = _answer_labels(adata, key, how, reference)
 
     recorded = _recorded(adata, key, "resolution")
     if recorded is not None and not math.isclose(float(recorded), resolution):
@@ -857,9 +865,7 @@ def check_kmeans(
         f"`KMeans(n_clusters={k}, n_init=10, random_state=0).fit(adata.obsm[{HARMONY_KEY!r}])`, "
         f"then `adata.obs[{key!r}] = pd.Categorical(model.labels_.astype(str))`"
     )
-    labels = _cluster_labels(adata, key, how)
-    ref = reference_data(reference)
-    _aligned(adata, ref)
+    labels, ref = _answer_labels(adata, key, how, reference)
     _check_count(labels, key, k, how)
     excess = kmeans_excess(labels, ref, k)
     limit = KMEANS_STRICT_EXCESS if strict else KMEANS_MAX_EXCESS
@@ -1008,9 +1014,7 @@ def check_ward(
         f".fit_predict(adata.obsm[{HARMONY_KEY!r}])`, stored with "
         f"`adata.obs[{key!r}] = pd.Categorical(labels.astype(str))`"
     )
-    labels = _cluster_labels(adata, key, how)
-    ref = reference_data(reference)
-    _aligned(adata, ref)
+    labels, ref = _answer_labels(adata, key, how, reference)
     _check_count(labels, key, k, how)
     ari = _ari(labels, reference_ward(ref, k))
     threshold = WARD_STRICT_ARI if strict else WARD_MIN_ARI

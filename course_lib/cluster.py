@@ -8,6 +8,7 @@ import anndata as ad
 import scanpy as sc
 
 from .prepare import HARMONY_KEY, N_PCS
+from .validation import require_obsm
 
 RESOLUTIONS = (0.4, 0.6, 1.0, 1.4)
 """The Leiden resolutions of the lab."""
@@ -61,9 +62,7 @@ def graph_clustering(
     >>> adata.obs["leiden_0.6"].cat.categories.size  # doctest: +SKIP
     13
     """
-    if use_rep not in adata.obsm:
-        msg = f"obsm has no {use_rep!r}; available: {sorted(adata.obsm)}"
-        raise KeyError(msg)
+    require_obsm(adata, use_rep)
     sc.pp.neighbors(
         adata, n_neighbors=n_neighbors, n_pcs=n_pcs, use_rep=use_rep, random_state=random_state
     )

@@ -6,6 +6,8 @@ import anndata as ad
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
+from .validation import require_obs_column, require_obsm
+
 
 def same_sample_neighbour_share(
     adata: ad.AnnData, use_rep: str, *, batch_key: str = "sample", n_neighbors: int = 15
@@ -35,12 +37,8 @@ def same_sample_neighbour_share(
     >>> same_sample_neighbour_share(adata, "X_pca")  # doctest: +SKIP
     0.94
     """
-    if use_rep not in adata.obsm:
-        msg = f"obsm has no {use_rep!r}; available: {sorted(adata.obsm)}"
-        raise KeyError(msg)
-    if batch_key not in adata.obs:
-        msg = f"obs has no column {batch_key!r}; available: {sorted(adata.obs)}"
-        raise KeyError(msg)
+    require_obsm(adata, use_rep)
+    require_obs_column(adata, batch_key)
     if not 0 < n_neighbors < adata.n_obs:
         msg = f"n_neighbors must be between 1 and {adata.n_obs - 1} (cells - 1), not {n_neighbors}"
         raise ValueError(msg)
@@ -58,8 +56,6 @@ def chance_same_sample_share(adata: ad.AnnData, *, batch_key: str = "sample") ->
     >>> chance_same_sample_share(adata)  # doctest: +SKIP
     0.126
     """
-    if batch_key not in adata.obs:
-        msg = f"obs has no column {batch_key!r}; available: {sorted(adata.obs)}"
-        raise KeyError(msg)
+    require_obs_column(adata, batch_key)
     shares = adata.obs[batch_key].value_counts(normalize=True).to_numpy()
     return float((shares**2).sum())

@@ -11,7 +11,7 @@ from scanpy import logging as logg
 from sklearn.cluster import KMeans
 
 from .prepare import HARMONY_KEY
-from .validation import check_adata
+from .validation import check_adata, require_obsm
 
 N_INIT = 10
 """Default number of k-means initialisations (scikit-learn's ``n_init``)."""
@@ -25,9 +25,7 @@ def kmeans_key(n_clusters: int) -> str:
 def embedding(adata: ad.AnnData, use_rep: str) -> np.ndarray:
     """``adata.obsm[use_rep]`` as a float64 array, with errors that name the fix."""
     check_adata(adata)
-    if use_rep not in adata.obsm:
-        msg = f"obsm has no {use_rep!r}; available: {sorted(adata.obsm)}. Pass one as use_rep="
-        raise KeyError(msg)
+    require_obsm(adata, use_rep, hint="Pass one as use_rep=")
     x = np.asarray(adata.obsm[use_rep], dtype=np.float64)
     if x.ndim != 2:
         msg = f"obsm[{use_rep!r}] must be a cells × dimensions matrix, got shape {x.shape}"

@@ -9,6 +9,8 @@ import harmonypy
 import numpy as np
 import scanpy as sc
 
+from .validation import require_obs_column, require_obsm
+
 QC_MIN_GENES = 200
 """Cells with fewer detected genes are removed."""
 QC_MAX_PCT_MT = 20.0
@@ -58,12 +60,8 @@ def run_harmony(
     >>> adata.obsm["X_pca_harmony"].shape  # doctest: +SKIP
     (7512, 30)
     """
-    if basis not in adata.obsm:
-        msg = f"obsm has no {basis!r}; available: {sorted(adata.obsm)}. Run sc.pp.pca first."
-        raise KeyError(msg)
-    if batch_key not in adata.obs:
-        msg = f"obs has no column {batch_key!r}; available: {sorted(adata.obs)}"
-        raise KeyError(msg)
+    require_obsm(adata, basis, hint="Run sc.pp.pca first.")
+    require_obs_column(adata, batch_key)
     embedding = np.asarray(adata.obsm[basis], dtype=np.float64)
     result = harmonypy.run_harmony(
         embedding, adata.obs, [batch_key], random_state=random_state, verbose=False

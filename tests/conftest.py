@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import anndata as ad
+import numpy as np
+import pandas as pd
 import pytest
 
 from course_lib.prepare import preparation_steps
@@ -16,6 +18,19 @@ def prepare_small(seed: int = 0, n_cells: int = 900) -> ad.AnnData:
         if "UMAP" not in name:
             step()
     return adata
+
+
+def separated_blobs(
+    n_per_blob: int = 30, n_blobs: int = 4, seed: int = 0, rep: str = "X_pca_harmony"
+) -> ad.AnnData:
+    """Tight blobs far apart in 5 dimensions of ``obsm[rep]``; ``obs["truth"]`` is the blob."""
+    rng = np.random.default_rng(seed)
+    centres = 100.0 * rng.normal(size=(n_blobs, 5))
+    truth = np.repeat(np.arange(n_blobs), n_per_blob)
+    x = centres[truth] + rng.normal(scale=0.5, size=(truth.size, 5))
+    names = [f"cell{i}" for i in range(truth.size)]
+    obs = pd.DataFrame({"truth": pd.Categorical(truth.astype(str))}, index=names)
+    return ad.AnnData(obs=obs, obsm={rep: x})
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,18 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
 
 
+def _grade(assignment: str, base: Path) -> grading.GradingReport:
+    """Grade ``base/submissions`` into ``base/out`` with the class-test settings."""
+    return grading.grade_submissions(
+        assignment,
+        base / "submissions",
+        out=base / "out",
+        timeout=CLASS_TIMEOUT,
+        jobs=JOBS,
+        progress=False,
+    )
+
+
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory: pytest.TempPathFactory):
     """The class of ``01_graph_clustering`` plus its solution and release, graded in one run."""
@@ -56,14 +68,7 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory):
     write_flat(base / "submissions", subs)
     before = snapshot(base / "submissions")
     start = time.perf_counter()
-    report = grading.grade_submissions(
-        CLASS,
-        base / "submissions",
-        out=base / "out",
-        timeout=CLASS_TIMEOUT,
-        jobs=JOBS,
-        progress=False,
-    )
+    report = _grade(CLASS, base)
     seconds = time.perf_counter() - start
     print(
         f"\ngraded {len(subs)} submissions of {CLASS} in {seconds:.0f} s "
@@ -139,14 +144,7 @@ def test_solution_scores_full_marks_and_release_zero(assignment, request, tmp_pa
     else:
         subs = {"solution": (a.source, a.full, ""), "release": (a.release, 0, "")}
         write_flat(tmp_path / "submissions", subs)
-        report = grading.grade_submissions(
-            assignment,
-            tmp_path / "submissions",
-            out=tmp_path / "out",
-            timeout=CLASS_TIMEOUT,
-            jobs=JOBS,
-            progress=False,
-        )
+        report = _grade(assignment, tmp_path)
     solution, release = report.result("solution"), report.result("release")
     assert solution.graded and release.graded
     assert solution.total == a.full > 0

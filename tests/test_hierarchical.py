@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import anndata as ad
 import numpy as np
 import pandas as pd
@@ -18,19 +20,12 @@ from course_lib.hierarchical import (
     hierarchical,
     linkage_bytes,
 )
+from tests.conftest import separated_blobs
 
 REP = "X_pca_harmony"
 
 
-def blobs(n_per_blob: int = 25, n_blobs: int = 4, seed: int = 0) -> ad.AnnData:
-    """Tight blobs far apart in 5 dimensions; ``obs["truth"]`` is the blob of each cell."""
-    rng = np.random.default_rng(seed)
-    centres = 100.0 * rng.normal(size=(n_blobs, 5))
-    truth = np.repeat(np.arange(n_blobs), n_per_blob)
-    x = centres[truth] + rng.normal(scale=0.5, size=(truth.size, 5))
-    names = [f"cell{i}" for i in range(truth.size)]
-    obs = pd.DataFrame({"truth": pd.Categorical(truth.astype(str))}, index=names)
-    return ad.AnnData(obs=obs, obsm={REP: x})
+blobs = functools.partial(separated_blobs, n_per_blob=25)
 
 
 @pytest.mark.parametrize(("method", "metric"), [("ward", "euclidean"), ("average", "euclidean")])
@@ -64,16 +59,6 @@ def test_correlation_distance_is_halved() -> None:
     assert merges[0, 2] == pytest.approx(first)
     # The root joins cell 1 (r = -1 with cell 0) to {0, 2}; its height is the average.
     assert merges[1, 2] == pytest.approx(((1 - r[1, 0]) / 2 + (1 - r[1, 2]) / 2) / 2)
-
-
-def test_cell_order_does_not_change_the_partition() -> None:
-    adata = blobs(seed=1)
-    order = np.random.default_rng(2).permutation(adata.n_obs)
-    shuffled = adata[order].copy()
-    hierarchical(adata, 4)
-    hierarchical(shuffled, 4)
-    same_cells = shuffled.obs["ward_4"].loc[adata.obs_names]
-    assert adjusted_rand_score(adata.obs["ward_4"], same_cells) == 1.0
 
 
 def test_several_cuts_nest_and_match_scipy() -> None:

@@ -9,39 +9,19 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from course_lib.kmeans import kmeans, kmeans_key, size_ordered_labels
+from tests.conftest import separated_blobs
 
 REP = "X_pca_harmony"
 
 
-def blobs(n_per_blob: int = 30, n_blobs: int = 4, seed: int = 0) -> ad.AnnData:
-    """Tight blobs far apart in 5 dimensions; ``obs["truth"]`` is the blob of each cell."""
-    rng = np.random.default_rng(seed)
-    centres = 100.0 * rng.normal(size=(n_blobs, 5))
-    truth = np.repeat(np.arange(n_blobs), n_per_blob)
-    x = centres[truth] + rng.normal(scale=0.5, size=(truth.size, 5))
-    names = [f"cell{i}" for i in range(truth.size)]
-    obs = pd.DataFrame({"truth": pd.Categorical(truth.astype(str))}, index=names)
-    return ad.AnnData(obs=obs, obsm={REP: x.astype(np.float32)})
-
-
 def test_separated_blobs_are_recovered() -> None:
-    adata = blobs()
+    adata = separated_blobs()
     kmeans(adata, 4)
     assert adjusted_rand_score(adata.obs["truth"], adata.obs["kmeans_4"]) == 1.0
 
 
-def test_cell_order_does_not_change_the_partition() -> None:
-    adata = blobs(seed=1)
-    order = np.random.default_rng(2).permutation(adata.n_obs)
-    shuffled = adata[order].copy()
-    kmeans(adata, 4)
-    kmeans(shuffled, 4)
-    same_cells = shuffled.obs["kmeans_4"].loc[adata.obs_names]
-    assert adjusted_rand_score(adata.obs["kmeans_4"], same_cells) == 1.0
-
-
 def test_labels_are_strings_ordered_by_size() -> None:
-    adata = blobs(n_per_blob=10, n_blobs=2)
+    adata = separated_blobs(n_per_blob=10, n_blobs=2)
     keep = np.r_[0:10, 10:14]  # blob "1" keeps 4 cells, blob "0" keeps 10
     adata = adata[keep].copy()
     kmeans(adata, 2)
@@ -66,7 +46,7 @@ def test_two_cells_two_clusters() -> None:
 
 
 def test_params_and_inertia_are_recorded() -> None:
-    adata = blobs()
+    adata = separated_blobs()
     kmeans(adata, 3, n_init=2, random_state=5, key_added="km")
     assert adata.uns["km"]["params"] == {
         "n_clusters": 3,
@@ -82,7 +62,7 @@ def test_params_and_inertia_are_recorded() -> None:
 
 
 def test_inertia_falls_with_k() -> None:
-    adata = blobs()
+    adata = separated_blobs()
     for k in (2, 4, 8):
         kmeans(adata, k)
     inertias = [adata.uns[kmeans_key(k)]["inertia"] for k in (2, 4, 8)]
@@ -102,7 +82,7 @@ def test_not_anndata() -> None:
 
 
 def test_missing_use_rep() -> None:
-    adata = blobs()
+    adata = separated_blobs()
     with pytest.raises(KeyError, match=r"obsm has no 'X_pca'; available: \['X_pca_harmony'\]"):
         kmeans(adata, 2, use_rep="X_pca")
 
@@ -110,11 +90,11 @@ def test_missing_use_rep() -> None:
 @pytest.mark.parametrize("k", [1, 0, -3])
 def test_too_few_clusters(k: int) -> None:
     with pytest.raises(ValueError, match=f"n_clusters must be at least 2.*got {k}"):
-        kmeans(blobs(), k)
+        kmeans(separated_blobs(), k)
 
 
 def test_more_clusters_than_cells() -> None:
-    adata = blobs(n_per_blob=2, n_blobs=2)
+    adata = separated_blobs(n_per_blob=2, n_blobs=2)
     with pytest.raises(
         ValueError, match="n_clusters=5 is more than the 4 cells; pass n_clusters ≤ 4"
     ):
@@ -124,11 +104,11 @@ def test_more_clusters_than_cells() -> None:
 @pytest.mark.parametrize("k", [2.5, "10", True, None])
 def test_n_clusters_not_a_whole_number(k: object) -> None:
     with pytest.raises(TypeError, match="n_clusters must be a whole number such as 10"):
-        kmeans(blobs(), k)
+        kmeans(separated_blobs(), k)
 
 
 def test_numpy_integer_is_accepted() -> None:
-    adata = blobs()
+    adata = separated_blobs()
     kmeans(adata, np.int64(4))
     assert adata.uns["kmeans_4"]["params"]["n_clusters"] == 4
     assert type(adata.uns["kmeans_4"]["params"]["n_clusters"]) is int
@@ -153,4 +133,4 @@ def test_non_finite_embedding() -> None:
 @pytest.mark.parametrize("n_init", [0, 2.5])
 def test_bad_n_init(n_init: object) -> None:
     with pytest.raises(ValueError, match="n_init must be a positive whole number such as 10"):
-        kmeans(blobs(), 2, n_init=n_init)
+        kmeans(separated_blobs(), 2, n_init=n_init)
