@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Kernels are looked up in the venv first, so notebooks always run with the course's packages.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: setup data book test lint benchmark release clean
+.PHONY: setup data book test lint benchmark calibrate clean
 
 setup: $(STAMP)  ## create .venv and install the pinned course environment
 
@@ -32,6 +32,9 @@ lint: setup
 
 benchmark: data  ## print dataset build/load times and per-chapter time and peak memory
 	$(BIN)/python tests/benchmarks/benchmark_chapters.py
+
+calibrate: setup  ## measure the chapters' key figures over 3 dataset seeds x 1 and 2 threads (~30 min)
+	$(BIN)/python -m tests.key_figures.calibrate
 
 clean:
 	rm -rf _build

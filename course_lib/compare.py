@@ -71,3 +71,37 @@ def contingency_table(
         raise ValueError(msg)
     a, b = obs_labels(adata, key_a), obs_labels(adata, key_b)
     return pd.crosstab(a, b, normalize=normalize or False)
+
+
+def own_clusters(adata: ad.AnnData, key: str, truth_key: str) -> pd.Series:
+    """The cluster of ``key`` that each group of ``truth_key`` has to itself, if any.
+
+    A group *has its own cluster* when one cluster holds most of the group's cells and
+    the group makes up most of that cluster's cells (a mutual majority). The answer does
+    not depend on the clusters' names.
+
+    Parameters
+    ----------
+    adata
+        Data with both columns in ``obs``.
+    key
+        ``obs`` column holding the clustering.
+    truth_key
+        ``obs`` column holding the groups, e.g. the simulation's true populations.
+
+    Returns
+    -------
+    A :class:`pandas.Series` indexed by the groups present in the data: the name of the
+    group's own cluster, or ``None`` where the group shares its cluster or is spread out.
+
+    Examples
+    --------
+    >>> own_clusters(adata, "kmeans_5", "cell_type_truth")  # doctest: +SKIP
+    """
+    counts = pd.crosstab(obs_labels(adata, truth_key), obs_labels(adata, key))
+    counts = counts.loc[counts.sum(axis=1) > 0]
+    best = counts.idxmax(axis=1)
+    holds_most = counts.max(axis=1) > 0.5 * counts.sum(axis=1)
+    share_of_cluster = counts.max(axis=1) / counts.sum(axis=0)[best].to_numpy()
+    mutual = holds_most & (share_of_cluster > 0.5)
+    return best.astype(object).where(mutual, None).rename(key)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
 from pathlib import Path
 
 import anndata as ad
+import numpy as np
+from threadpoolctl import threadpool_info
 from tqdm.auto import tqdm
 
 from .prepare import HARMONY_KEY, preparation_steps
@@ -15,9 +18,11 @@ from .simulate import simulate_pbmc
 
 CACHE_ENV = "SCCLUST_CACHE_DIR"
 """Environment variable naming the cache directory (default ``~/.cache/scclust-course``)."""
-DATASET_VERSION = 1
+DATASET_VERSION = 2
 """Bump when the simulation or preparation changes, so old caches are not reused."""
 REQUIRED_KEYS = {"obsm": ("X_pca", HARMONY_KEY, "X_umap", "X_umap_uncorr")}
+FINGERPRINT_OBSM = ("X_pca", HARMONY_KEY, "X_umap", "X_umap_uncorr")
+"""The floating-point results of the preparation that :func:`fingerprint` hashes."""
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +45,47 @@ def cache_path(seed: int = 0) -> Path:
     return cache_dir() / f"pbmc_covid_sim_v{DATASET_VERSION}_seed{seed}.h5ad"
 
 
+def fingerprint(adata: ad.AnnData) -> str:
+    """SHA-256 of the prepared dataset's cells, embeddings and kNN graph, bit for bit.
+
+    Two builds on the same machine with the same thread counts give the same fingerprint.
+    Another CPU or thread count changes the last bits of PCA, Harmony and UMAP, and so the
+    fingerprint, while the raw counts stay identical: the chapters' key figures are
+    therefore checked against calibrated ranges, not exact values.
+
+    Parameters
+    ----------
+    adata
+        A prepared dataset, e.g. from :func:`build_integrated`.
+
+    Returns
+    -------
+    The hexadecimal digest.
+
+    Examples
+    --------
+    >>> fingerprint(load_integrated())  # doctest: +SKIP
+    '3f9c…'
+    """
+    digest = hashlib.sha256()
+    digest.update("\n".join(adata.obs_names).encode())
+    for key in FINGERPRINT_OBSM:
+        digest.update(np.ascontiguousarray(adata.obsm[key]).tobytes())
+    graph = adata.obsp["connectivities"]
+    for part in (graph.data, graph.indices, graph.indptr):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    return digest.hexdigest()
+
+
+def thread_settings() -> dict[str, int]:
+    """Threads each numerical library uses now (BLAS and OpenMP pools, numba)."""
+    import numba  # imported here: numba is heavy and only the build needs it
+
+    settings = {f"{pool['internal_api']}": int(pool["num_threads"]) for pool in threadpool_info()}
+    settings["numba"] = int(numba.get_num_threads())
+    return settings
+
+
 def build_integrated(*, seed: int = 0, progress: bool = True) -> ad.AnnData:
     """Simulate the PBMC dataset and run the lab's preprocessing on it (no caching).
 
@@ -56,7 +102,8 @@ def build_integrated(*, seed: int = 0, progress: bool = True) -> ad.AnnData:
     log-normalised full matrix in ``.raw``, raw counts in ``layers["counts"]``, QC metrics
     in ``obs``, and ``obsm["X_pca"]``, ``obsm["X_pca_harmony"]``, ``obsm["X_umap"]``
     (on Harmony), ``obsm["X_umap_uncorr"]`` (on the uncorrected PCA), plus the kNN graph
-    on the Harmony embedding in ``obsp``.
+    on the Harmony embedding in ``obsp``. ``uns["course_dataset"]`` records the version,
+    the seed, the :func:`fingerprint` and the thread settings of the build.
 
     Examples
     --------
@@ -71,7 +118,12 @@ def build_integrated(*, seed: int = 0, progress: bool = True) -> ad.AnnData:
             bar.set_postfix_str(name)
             step()
             bar.update(1)
-    adata.uns["course_dataset"] = {"version": DATASET_VERSION, "seed": seed}
+    adata.uns["course_dataset"] = {
+        "version": DATASET_VERSION,
+        "seed": seed,
+        "fingerprint": fingerprint(adata),
+        "threads": thread_settings(),
+    }
     return adata
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from course_lib.prepare import preparation_steps
 from course_lib.simulate import simulate_pbmc
+from tests.book_build import build_book
 
 
 def prepare_small(seed: int = 0, n_cells: int = 900) -> ad.AnnData:
@@ -42,3 +43,9 @@ def small_prepared_session() -> ad.AnnData:
 def small_prepared(small_prepared_session: ad.AnnData) -> ad.AnnData:
     """A fresh copy of the small prepared dataset (tests may modify it)."""
     return small_prepared_session.copy()
+
+
+@pytest.fixture(scope="session")
+def built_book():
+    """The book built once per session (every chapter executed); its build result."""
+    return build_book()

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 import course_lib.data as data
 from course_lib import CACHE_ENV, CacheDirError, load_integrated
 from tests.conftest import prepare_small
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -87,3 +95,49 @@ def test_real_build_has_the_lab_keys(monkeypatch):
     assert adata.var["highly_variable"].sum() > 0
     assert {"pct_counts_mt", "pct_counts_ribo", "pct_counts_hb"} <= set(adata.obs)
     assert adata.obs["pct_counts_mt"].max() <= data.preparation_steps.__globals__["QC_MAX_PCT_MT"]
+
+
+def small_with_graph(seed: int, n_cells: int = 400):
+    """The small dataset with the kNN graph and stand-in UMAPs, for fingerprinting."""
+    import scanpy as sc
+
+    adata = prepare_small(seed=seed, n_cells=n_cells)
+    sc.pp.neighbors(adata, use_rep="X_pca_harmony", random_state=seed)
+    adata.obsm["X_umap"] = adata.obsm["X_pca_harmony"][:, :2]
+    adata.obsm["X_umap_uncorr"] = adata.obsm["X_pca"][:, :2]
+    return adata
+
+
+def test_same_build_gives_the_same_fingerprint():
+    first, second = small_with_graph(seed=2), small_with_graph(seed=2)
+    assert data.fingerprint(first) == data.fingerprint(second)
+    second.obsm["X_pca_harmony"][0, 0] = np.nextafter(
+        second.obsm["X_pca_harmony"][0, 0], np.float32(np.inf)
+    )
+    assert data.fingerprint(first) != data.fingerprint(second)  # one bit is enough
+
+
+def test_same_thread_count_gives_the_same_dataset_in_fresh_processes():
+    """Two fresh interpreters with the same thread settings build bit-identical data."""
+    program = (
+        "from tests.test_data import small_with_graph; import course_lib.data as d; "
+        "print(d.fingerprint(small_with_graph(seed=3)))"
+    )
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
+    prints = [
+        subprocess.run([sys.executable, "-c", program], env=env, cwd=ROOT, capture_output=True,
+                       text=True, check=True).stdout.split()[-1]
+        for _ in range(2)
+    ]
+    assert prints[0] == prints[1]
+
+
+def test_build_records_fingerprint_and_threads(monkeypatch):
+    small = small_with_graph(seed=0, n_cells=300)
+    monkeypatch.setattr(data, "simulate_pbmc", lambda seed: small)
+    monkeypatch.setattr(data, "preparation_steps", lambda adata, seed: [])
+    built = data.build_integrated(seed=0, progress=False)
+    record = built.uns["course_dataset"]
+    assert record["fingerprint"] == data.fingerprint(small)
+    assert record["version"] == data.DATASET_VERSION
+    assert record["threads"]["numba"] >= 1 and len(record["threads"]) >= 2
