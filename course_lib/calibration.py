@@ -19,7 +19,10 @@ from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.metrics import adjusted_rand_score
 
 from . import checks
-from .prepare import HARMONY_KEY
+from .composition import qc_by_cluster
+from .hierarchical import hierarchical
+from .prepare import HARMONY_KEY, run_harmony
+from .subset import marker_means, subset_from_raw, t_nk_clusters
 
 LEGIT_SEEDS = (3, 4, 5)
 """Seeds of the legitimate answers, disjoint from :data:`course_lib.checks.REFERENCE_SEEDS`."""
@@ -64,16 +67,23 @@ class Spread:
         return self.wrong_max < threshold <= self.legit_min
 
 
+def _leiden_options(flavor: str) -> dict:
+    if flavor == "igraph":
+        return {"flavor": "igraph", "n_iterations": 2, "directed": False}
+    return {"flavor": "leidenalg"}
+
+
 def _leiden(ref: ad.AnnData, rep: str, resolution: float, seed: int, flavor: str) -> pd.Series:
     graph = ad.AnnData(obs=pd.DataFrame(index=ref.obs_names.copy()))
     graph.obsm[rep] = np.asarray(ref.obsm[rep])
     sc.pp.neighbors(graph, use_rep=rep, random_state=seed)
-    options: dict = (
-        {"flavor": "igraph", "n_iterations": 2, "directed": False}
-        if flavor == "igraph"
-        else {"flavor": "leidenalg"}
+    sc.tl.leiden(
+        graph,
+        resolution=resolution,
+        random_state=seed,
+        key_added="answer",
+        **_leiden_options(flavor),
     )
-    sc.tl.leiden(graph, resolution=resolution, random_state=seed, key_added="answer", **options)
     return graph.obs["answer"]
 
 
@@ -280,6 +290,9 @@ def ward_spread(ref: ad.AnnData, k: int) -> Spread:
     spread = Spread()
     scipy_labels = fcluster(linkage(harmony, method="ward"), t=k, criterion="maxclust")
     spread.legit["scipy ward"] = float(adjusted_rand_score(reference, scipy_labels))
+    helper = ad.AnnData(obs=pd.DataFrame(index=ref.obs_names.copy()), obsm={HARMONY_KEY: harmony})
+    hierarchical(helper, k)
+    spread.legit["course_lib hierarchical"] = checks._ari(helper.obs[f"ward_{k}"], reference)
     uncorrected = np.asarray(ref.obsm[checks.UNCORRECTED_KEY])
     labels = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(uncorrected)
     spread.wrong["ward on X_pca"] = float(adjusted_rand_score(reference, labels))
@@ -289,16 +302,26 @@ def ward_spread(ref: ad.AnnData, k: int) -> Spread:
     return spread
 
 
-def _marker_subset(adata: ad.AnnData, key: str, *, nk: bool = True) -> tuple[list, list]:
-    """Clusters chosen as in the exercise's solution, and the other clusters."""
-    markers = ["CD3E", "GNLY", "NKG7"]
-    expression = pd.DataFrame(
-        adata.raw[:, markers].X.toarray(), index=adata.obs_names, columns=markers
-    )
-    means = expression.groupby(adata.obs[key], observed=True).mean()
-    t_score, nk_score = means["CD3E"], means[["GNLY", "NKG7"]].mean(axis=1)
-    chosen = (t_score > 0.5 * t_score.max()) | ((nk_score > 0.5 * nk_score.max()) & nk)
-    return list(means.index[chosen]), list(means.index[~chosen])
+def _clustered(ref: ad.AnnData, seed: int, flavor: str) -> ad.AnnData:
+    """The course data's cells with Leiden 0.6 (``obs['l']``) on the stored Harmony graph."""
+    data = ad.AnnData(obs=ref.obs.copy(), obsp=ref.obsp)
+    data.uns["neighbors"] = ref.uns["neighbors"]
+    data.raw = ref.raw.to_adata()
+    sc.tl.leiden(data, resolution=0.6, random_state=seed, key_added="l", **_leiden_options(flavor))
+    return data
+
+
+def chapter_subset(data: ad.AnnData, key: str, *, exclude_flagged: bool = True) -> list[str]:
+    """Chapter 5's rule: T or NK clusters by markers, the QC-flagged clusters left out.
+
+    Examples
+    --------
+    >>> chapter_subset(adata, "leiden_0.6")  # doctest: +SKIP
+    ['0', '1', '3', '4', '8']
+    """
+    flagged = qc_by_cluster(data, key).query("flagged").index if exclude_flagged else []
+    rule = t_nk_clusters(data, key, exclude=list(flagged))
+    return list(rule.index[rule["selected"]])
 
 
 def subset_precision_recall(ref: ad.AnnData, cells: pd.Index) -> tuple[float, float]:
@@ -313,72 +336,189 @@ def subset_precision_recall(ref: ad.AnnData, cells: pd.Index) -> tuple[float, fl
 
     Returns
     -------
-    ``(precision, recall)``; doublets and low-quality cells do not count for precision.
+    ``(precision, recall)``; doublets and low-quality cells count against precision.
 
     Examples
     --------
     >>> subset_precision_recall(adata, tnk.obs_names)  # doctest: +SKIP
-    (1.0, 1.0)
+    (0.996, 0.999)
     """
     from .simulate import LINEAGE_KEY
 
-    truth = ref.obs[LINEAGE_KEY].astype(str).to_numpy()
+    is_tnk = ref.obs[LINEAGE_KEY].astype(str).to_numpy() == "T/NK"
     chosen = ref.obs_names.isin(cells)
-    valid = ~np.isin(truth, ["doublet", "low quality"])
-    is_tnk = truth == "T/NK"
-    return float(is_tnk[chosen & valid].mean()), float(chosen[is_tnk].mean())
+    return float(is_tnk[chosen].mean()), float(chosen[is_tnk].mean())
 
 
 def subset_spread(
-    ref: ad.AnnData, *, seeds: tuple[int, ...] = LEGIT_SEEDS[:2]
+    ref: ad.AnnData, *, runs: tuple[tuple[int, str], ...] = ((0, "igraph"), (1, "leidenalg"))
 ) -> tuple[Spread, Spread]:
-    """Precision and recall of T/NK subsets chosen by markers from Leiden 0.6 clusters.
+    """Precision and recall of T/NK subsets chosen by chapter 5's rule from Leiden 0.6.
 
     Parameters
     ----------
     ref
         Prepared data with its kNN graph (Harmony) in ``obsp``.
-    seeds
-        Leiden seeds of the legitimate subsets, each with both flavours.
+    runs
+        Leiden (seed, flavour) of the legitimate subsets. With igraph seed 2 the rule
+        leaves out a flagged 1,238-cell T cluster (recall 0.70): that partition is not used.
 
     Returns
     -------
-    ``(precision, recall)`` :class:`Spread` s; wrong answers: T clusters only (recall),
-    the subset plus the smallest other cluster (precision).
+    ``(precision, recall)`` :class:`Spread` s; wrong answers: the flagged clusters kept,
+    the subset plus the smallest other cluster (precision), T clusters only (recall).
 
     Examples
     --------
     >>> precision, recall = subset_spread(course_lib.load_integrated())  # doctest: +SKIP
     """
     precision, recall = Spread(), Spread()
-    data = ad.AnnData(obs=pd.DataFrame(index=ref.obs_names.copy()), obsp=ref.obsp)
-    data.uns["neighbors"] = ref.uns["neighbors"]
-    data.raw = ref.raw.to_adata()
-    for seed in seeds:
-        for flavor in ("igraph", "leidenalg"):
-            options: dict = (
-                {"flavor": "igraph", "n_iterations": 2, "directed": False}
-                if flavor == "igraph"
-                else {"flavor": "leidenalg"}
-            )
-            sc.tl.leiden(data, resolution=0.6, random_state=seed, key_added="l", **options)
-            chosen, others = _marker_subset(data, "l")
-            name = f"{flavor} seed {seed}"
-            cells = data.obs_names[data.obs["l"].isin(chosen)]
-            precision.legit[name], recall.legit[name] = subset_precision_recall(ref, cells)
-            t_only, _ = _marker_subset(data, "l", nk=False)
-            cells = data.obs_names[data.obs["l"].isin(t_only)]
-            recall.wrong[f"T only, {name}"] = subset_precision_recall(ref, cells)[1]
-            smallest = min(others, key=lambda c: int((data.obs["l"] == c).sum()))
-            cells = data.obs_names[data.obs["l"].isin([*chosen, smallest])]
-            precision.wrong[f"plus smallest other, {name}"] = subset_precision_recall(ref, cells)[0]
+    for seed, flavor in runs:
+        data = _clustered(ref, seed, flavor)
+        name = f"{flavor} seed {seed}"
+
+        def score(clusters: list[str], data: ad.AnnData = data) -> tuple[float, float]:
+            return subset_precision_recall(ref, data.obs_names[data.obs["l"].isin(clusters)])
+
+        chosen = chapter_subset(data, "l")
+        precision.legit[name], recall.legit[name] = score(chosen)
+        precision.wrong[f"flagged kept, {name}"] = score(
+            chapter_subset(data, "l", exclude_flagged=False)
+        )[0]
+        others = [c for c in data.obs["l"].cat.categories if c not in chosen]
+        sizes = data.obs["l"].value_counts()
+        smallest = min(others, key=lambda c: int(sizes[c]))
+        precision.wrong[f"plus smallest other, {name}"] = score([*chosen, smallest])[0]
+        rule = t_nk_clusters(data, "l", exclude=[c for c in others if c not in chosen])
+        t_only = list(rule.index[rule["is_t"] & ~rule["is_nk"] & rule["selected"]])
+        recall.wrong[f"T only, {name}"] = score(t_only)[1]
     return precision, recall
+
+
+def _doublet_scores(
+    labels: pd.Series, is_doublet: pd.Series, clusters: list[str]
+) -> tuple[float, float]:
+    share = is_doublet.groupby(labels).mean()
+    target = labels.isin(share.index[share > 0.5])
+    chosen = labels.isin(clusters)
+    return float(is_doublet[chosen].mean()), float(chosen[target].mean())
+
+
+def doublet_spread(
+    ref: ad.AnnData, *, runs: tuple[tuple[int, str], ...] = ((0, "igraph"), (1, "leidenalg"))
+) -> tuple[Spread, Spread]:
+    """Precision and recall (as :func:`course_lib.checks.check_doublet_clusters`) of doublet
+    cluster choices.
+
+    Parameters
+    ----------
+    ref
+        Prepared data with its kNN graph and ``obs['truth']``.
+    runs
+        Leiden (seed, flavour) of the clusterings.
+
+    Returns
+    -------
+    ``(precision, recall)`` :class:`Spread` s; legitimate: the high-count clusters with
+    the markers of two lineages (chapter 4's rule); wrong: plus the low-quality cluster,
+    plus the other flagged clusters, and only one of the doublet clusters.
+
+    Examples
+    --------
+    >>> precision, recall = doublet_spread(course_lib.load_integrated())  # doctest: +SKIP
+    """
+    from .simulate import TRUTH_KEY
+
+    precision, recall = Spread(), Spread()
+    for seed, flavor in runs:
+        data = _clustered(ref, seed, flavor)
+        labels = data.obs["l"].astype(str)
+        is_doublet = data.obs[TRUTH_KEY].astype(str) == "doublet"
+
+        def score(
+            clusters: list[str], labels: pd.Series = labels, is_doublet: pd.Series = is_doublet
+        ) -> tuple[float, float]:
+            return _doublet_scores(labels, is_doublet, clusters)
+
+        qc = qc_by_cluster(data, "l")
+        genes = ["CD3E", "GNLY", "MS4A1", "JCHAIN", "CD14", "LILRA4", "PPBP"]
+        means = marker_means(data, "l", genes)
+        two_lineages = (means >= 0.5 * means.max()).sum(axis=1) >= 2
+        doublets = list(qc.index[qc["high_counts"] & two_lineages.reindex(qc.index)])
+        name = f"{flavor} seed {seed}"
+        precision.legit[name], recall.legit[name] = score(doublets)
+        others = [c for c in qc.index[qc["flagged"]] if c not in doublets]
+        lowq = [c for c in others if qc.loc[c, "low_counts"] or qc.loc[c, "high_pct_mt"]]
+        for extra in others:
+            kind = "low-quality" if extra in lowq else "other flagged"
+            precision.wrong[f"plus {kind} {extra}, {name}"] = score([*doublets, extra])[0]
+        for dropped in doublets:
+            recall.wrong[f"without {dropped}, {name}"] = score(
+                [c for c in doublets if c != dropped]
+            )[1]
+    return precision, recall
+
+
+def rerun_subset(tnk: ad.AnnData, *, regress: bool = False, seed: int = 0) -> None:
+    """Exercise 5's pipeline on a subset from :func:`course_lib.subset_from_raw`, in place.
+
+    Variable genes within the subset (2,000, by sample), scaling, PCA (30 components) and
+    Harmony by sample; with ``regress=True`` also chapter 5's regression of counts and
+    mitochondrial share before scaling.
+
+    Examples
+    --------
+    >>> rerun_subset(tnk)  # doctest: +SKIP
+    """
+    sc.pp.highly_variable_genes(tnk, n_top_genes=2000, batch_key="sample")
+    hvg = tnk[:, tnk.var["highly_variable"]].copy()
+    if regress:
+        sc.pp.regress_out(hvg, ["total_counts", "pct_counts_mt"])
+    sc.pp.scale(hvg, max_value=10)
+    sc.pp.pca(hvg, n_comps=30, random_state=seed)
+    run_harmony(hvg, "sample", random_state=seed)
+    tnk.obsm[checks.UNCORRECTED_KEY] = hvg.obsm[checks.UNCORRECTED_KEY]
+    tnk.obsm[HARMONY_KEY] = hvg.obsm[HARMONY_KEY]
+
+
+def hvg_spread(ref: ad.AnnData) -> Spread:
+    """Overlap of gene sets with the subset's own variable genes (:func:`checks.hvg_overlap`).
+
+    Returns
+    -------
+    A :class:`Spread`; legitimate: the same call; wrong: the full data's variable genes and
+    the genes chosen without ``batch_key``.
+
+    Examples
+    --------
+    >>> hvg_spread(course_lib.load_integrated()).wrong_max  # doctest: +SKIP
+    """
+    data = _clustered(ref, 0, "igraph")
+    cells = data.obs_names[data.obs["l"].isin(chapter_subset(data, "l"))]
+    expected = checks.reference_hvg(ref, cells)
+    tnk = subset_from_raw(data, "l", chapter_subset(data, "l"))
+    sc.pp.highly_variable_genes(tnk, n_top_genes=2000, batch_key="sample")
+    spread = Spread()
+    spread.legit["same call"] = checks.hvg_overlap(
+        set(tnk.var_names[tnk.var["highly_variable"]]), expected
+    )
+    full = set(ref.var_names[ref.var["highly_variable"]])
+    spread.wrong["full data's genes"] = checks.hvg_overlap(full, expected)
+    sc.pp.highly_variable_genes(tnk, n_top_genes=2000)
+    spread.wrong["without batch_key"] = checks.hvg_overlap(
+        set(tnk.var_names[tnk.var["highly_variable"]]), expected
+    )
+    return spread
 
 
 def subcluster_spread(
     ref: ad.AnnData, resolution: float = 0.6, *, seeds: tuple[int, ...] = LEGIT_SEEDS[:2]
 ) -> Spread:
-    """Scores of subclusterings of the marker-chosen T/NK subset against the check's references.
+    """Scores of subclusterings of chapter 5's T/NK subset against the check's references.
+
+    The subset is taken with chapter 5's rule and run through exercise 5's pipeline
+    (:func:`rerun_subset`); the references are built on that embedding, as the check
+    builds them on the student's.
 
     Parameters
     ----------
@@ -391,25 +531,21 @@ def subcluster_spread(
 
     Returns
     -------
-    A :class:`Spread`; wrong answers: the subset's graph on ``X_pca``, resolution 0.2,
-    and the full data's clusters kept.
+    A :class:`Spread`; wrong answers: the subset's graph on its uncorrected PCA,
+    resolution 0.2, the full data's clusters kept, and Leiden on a graph of the full data's
+    Harmony embedding (the old exercise's answer).
 
     Examples
     --------
     >>> subcluster_spread(course_lib.load_integrated()).legit_min  # doctest: +SKIP
-    0.83
+    0.8
     """
-    full = ad.AnnData(obs=pd.DataFrame(index=ref.obs_names.copy()), obsp=ref.obsp)
-    full.uns["neighbors"] = ref.uns["neighbors"]
-    full.raw = ref.raw.to_adata()
-    sc.tl.leiden(
-        full, resolution=0.6, key_added="l", flavor="igraph", n_iterations=2, directed=False
-    )
-    chosen, _ = _marker_subset(full, "l")
-    cells = full.obs_names[full.obs["l"].isin(chosen)]
-    subset = ad.AnnData(obs=pd.DataFrame(index=cells.copy()))
+    full = _clustered(ref, 0, "igraph")
+    tnk = subset_from_raw(full, "l", chapter_subset(full, "l"))
+    rerun_subset(tnk)
+    subset = ad.AnnData(obs=pd.DataFrame(index=tnk.obs_names.copy()))
     for rep in (HARMONY_KEY, checks.UNCORRECTED_KEY):
-        subset.obsm[rep] = np.asarray(ref[cells].obsm[rep])
+        subset.obsm[rep] = np.asarray(tnk.obsm[rep])
     spread = Spread()
     for seed in seeds:
         for flavor in ("igraph", "leidenalg"):
@@ -421,6 +557,62 @@ def subcluster_spread(
     labels = _leiden(subset, HARMONY_KEY, 0.2, seed, "igraph")
     spread.wrong["resolution 0.2"] = checks.leiden_score(labels, subset, resolution)
     spread.wrong["full data's clusters"] = checks.leiden_score(
-        full.obs.loc[cells, "l"], subset, resolution
+        full.obs.loc[tnk.obs_names, "l"], subset, resolution
+    )
+    old = ad.AnnData(obs=pd.DataFrame(index=tnk.obs_names.copy()))
+    old.obsm[HARMONY_KEY] = np.asarray(ref[tnk.obs_names].obsm[HARMONY_KEY])
+    labels = _leiden(old, HARMONY_KEY, resolution, seed, "igraph")
+    spread.wrong["graph of the full data's embedding"] = checks.leiden_score(
+        labels, subset, resolution
     )
     return spread
+
+
+def lineage_spread(
+    ref: ad.AnnData,
+    lineage: str = "B",
+    *,
+    runs: tuple[tuple[int, str], ...] = ((0, "igraph"), (1, "leidenalg")),
+) -> tuple[Spread, Spread]:
+    """Precision and recall (as :func:`course_lib.checks.check_lineage_clusters`) of
+    cluster choices for one lineage.
+
+    Parameters
+    ----------
+    ref
+        Prepared data with its kNN graph and ``obs['lineage_truth']``.
+    lineage
+        The lineage asked for.
+    runs
+        Leiden (seed, flavour) of the clusterings.
+
+    Returns
+    -------
+    ``(precision, recall)`` :class:`Spread` s; legitimate: the clusters made mostly of
+    ``lineage``; wrong: each of them alone (recall), and them plus any one other cluster
+    (precision).
+
+    Examples
+    --------
+    >>> precision, recall = lineage_spread(course_lib.load_integrated())  # doctest: +SKIP
+    """
+    from .simulate import LINEAGE_KEY
+
+    precision, recall = Spread(), Spread()
+    is_lineage = ref.obs[LINEAGE_KEY].astype(str) == lineage
+    for seed, flavor in runs:
+        labels = _clustered(ref, seed, flavor).obs["l"].astype(str)
+
+        def score(clusters: list[str], labels: pd.Series = labels) -> tuple[float, float]:
+            chosen = labels.isin(clusters)
+            return float(is_lineage[chosen].mean()), float(chosen[is_lineage].mean())
+
+        share = is_lineage.groupby(labels).mean()
+        chosen = list(share.index[share > 0.5])
+        name = f"{flavor} seed {seed}"
+        precision.legit[name], recall.legit[name] = score(chosen)
+        for other in share.index.difference(chosen):
+            precision.wrong[f"plus {other}, {name}"] = score([*chosen, other])[0]
+        for kept in chosen if len(chosen) > 1 else []:
+            recall.wrong[f"only {kept}, {name}"] = score([kept])[1]
+    return precision, recall

@@ -89,21 +89,40 @@ def test_release_leaks_nothing(assignment: str):
         assert not cell.get("outputs"), f"cell {index} of the release has outputs"
 
 
+def question_table(nb: nbformat.NotebookNode) -> list[tuple[str, float, str]]:
+    """The intro's table: (question, points, hidden test) for each question, in order."""
+    rows = [
+        [part.strip() for part in line.strip().strip("|").split("|")]
+        for line in nb.cells[0].source.splitlines()
+        if re.match(r"\|\s*\d+\.", line)
+    ]
+    return [(question, float(points), hidden) for question, points, hidden in rows]
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_source_structure(assignment: str):
-    """Every answer cell is followed by a graded, locked check cell with points and hidden tests."""
+    """Every answer cell is followed by a graded, locked check cell with points; the intro's
+    table lists each question with its points and says truthfully whether a stricter hidden
+    test runs (hidden tests call the same check with ``strict=True``)."""
     nb = nbformat.read(SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     cells = [(c, c.metadata.get("nbgrader", {})) for c in nb.cells]
     answers = [i for i, (_, m) in enumerate(cells) if m.get("solution")]
     assert answers, "no answer cells"
-    for i in answers:
+    table = question_table(nb)
+    assert len(table) == len(answers), table
+    for i, (question, points, hidden) in zip(answers, table, strict=True):
         check, meta = cells[i + 1]
         assert meta.get("grade") and meta.get("locked") and meta.get("points", 0) > 0
+        assert meta["points"] == points, (question, meta["points"], points)
         assert "checks.check_" in check.source, f"cell {i + 1} calls no visible check"
         visible = check.source.split("### BEGIN HIDDEN TESTS")[0]
         assert "checks.check_" in visible and "strict" not in visible
-        assert "### BEGIN HIDDEN TESTS" in check.source and "### END HIDDEN TESTS" in check.source
+        has_hidden = "### BEGIN HIDDEN TESTS" in check.source
+        assert has_hidden == ("### END HIDDEN TESTS" in check.source)
+        assert has_hidden == (not hidden.startswith("none")), (question, hidden)
+        if has_hidden:
+            assert "strict=True" in check.source.split("### BEGIN HIDDEN TESTS")[1], question
         assert "### BEGIN SOLUTION" in cells[i][0].source
     ids = [m["grade_id"] for _, m in cells if m]
     assert len(ids) == len(set(ids)) == len(nb.cells), "each cell needs a unique grade_id"
