@@ -569,10 +569,7 @@ def subcluster_spread(
 
 
 def lineage_spread(
-    ref: ad.AnnData,
-    lineage: str = "B",
-    *,
-    runs: tuple[tuple[int, str], ...] = ((0, "igraph"), (1, "leidenalg")),
+    ref: ad.AnnData, lineage: str = "B", *, clusterings: dict[str, pd.Series] | None = None
 ) -> tuple[Spread, Spread]:
     """Precision and recall (as :func:`course_lib.checks.check_lineage_clusters`) of
     cluster choices for one lineage.
@@ -583,8 +580,9 @@ def lineage_spread(
         Prepared data with its kNN graph and ``obs['lineage_truth']``.
     lineage
         The lineage asked for.
-    runs
-        Leiden (seed, flavour) of the clusterings.
+    clusterings
+        Cluster labels indexed by cell, by name; default Leiden 0.6 with igraph seed 0 and
+        leidenalg seed 1.
 
     Returns
     -------
@@ -598,10 +596,15 @@ def lineage_spread(
     """
     from .simulate import LINEAGE_KEY
 
+    if clusterings is None:
+        clusterings = {
+            f"{flavor} seed {seed}": _clustered(ref, seed, flavor).obs["l"]
+            for seed, flavor in ((0, "igraph"), (1, "leidenalg"))
+        }
     precision, recall = Spread(), Spread()
     is_lineage = ref.obs[LINEAGE_KEY].astype(str) == lineage
-    for seed, flavor in runs:
-        labels = _clustered(ref, seed, flavor).obs["l"].astype(str)
+    for name, clustering in clusterings.items():
+        labels = clustering.astype(str).reindex(ref.obs_names)
 
         def score(clusters: list[str], labels: pd.Series = labels) -> tuple[float, float]:
             chosen = labels.isin(clusters)
@@ -609,7 +612,6 @@ def lineage_spread(
 
         share = is_lineage.groupby(labels).mean()
         chosen = list(share.index[share > 0.5])
-        name = f"{flavor} seed {seed}"
         precision.legit[name], recall.legit[name] = score(chosen)
         for other in share.index.difference(chosen):
             precision.wrong[f"plus {other}, {name}"] = score([*chosen, other])[0]

@@ -146,7 +146,9 @@ Calibration (B lineage, Leiden 0.6, igraph seed 0 and leidenalg seed 1): the two
 clusters (641 B cells, and 251 plasmablasts, which lack MS4A1) together score precision
 0.929-0.959, recall 1.00; either B cluster alone recall <= 0.72. Adding the small doublet
 cluster that expresses MS4A1 scores precision 0.929, inside the legitimate spread: not
-treated as a mistake (exercise 4 asks about doublets)."""
+treated as a mistake (exercise 4 asks about doublets). Platelets in the Ward cut at 10
+(exercise 3): the one platelet cluster scores (0.936, 1.00); adding any other cluster
+precision <= 0.787."""
 
 LINEAGE_STRICT = (0.92, 0.95)
 """Hidden check: as :data:`LINEAGE_MIN`, closer to the legitimate answers."""
@@ -1045,6 +1047,113 @@ def check_inertias(
     _passed(f"inertias for k = {', '.join(map(str, ks))} match k-means on {HARMONY_KEY!r}.")
 
 
+KNEE_CHOICES = {
+    "a": "the number of cell populations in the data",
+    "b": "where the main lineages are separated; finer populations need markers and biology",
+    "c": "the k with the lowest inertia",
+}
+"""The options of exercise 2's question on what the knee of the inertia curve tells."""
+
+
+def knee(inertias: Mapping[int, float]) -> int:
+    """The knee of an inertia curve: the k farthest below the line joining its ends (chapter 2).
+
+    Parameters
+    ----------
+    inertias
+        ``{k: inertia}`` for at least three values of k.
+
+    Returns
+    -------
+    The k of the knee.
+
+    Examples
+    --------
+    >>> knee({2: 10.0, 4: 4.0, 6: 3.0, 8: 2.5})
+    4
+    """
+    curve = pd.Series({int(k): float(v) for k, v in inertias.items()}).sort_index()
+    x = (curve.index - curve.index[0]) / (curve.index[-1] - curve.index[0])
+    y = (curve - curve.iloc[-1]) / (curve.iloc[0] - curve.iloc[-1])
+    return int(curve.index[np.argmax((1 - x) - y.to_numpy())])
+
+
+@student_facing
+def check_knee(
+    knee_k: Any,
+    meaning: Any,
+    inertias: Any,
+    ks: Sequence[int],
+    *,
+    n_init: int = 3,
+    reference: ad.AnnData | None = None,
+) -> None:
+    """Check the knee of the student's elbow curve and what they read from it.
+
+    ``knee_k`` must be the knee (:func:`knee`) of the student's own ``inertias`` when those
+    are a valid curve over ``ks``, else of the reference curve, so a mistake in the elbow
+    question is not counted twice. ``meaning`` is one key of :data:`KNEE_CHOICES`.
+
+    Parameters
+    ----------
+    knee_k
+        The student's k.
+    meaning
+        The student's choice, ``"a"``, ``"b"`` or ``"c"``.
+    inertias
+        The student's ``{k: inertia}`` of the elbow question.
+    ks
+        The values of k of the elbow question.
+    n_init
+        Restarts of the reference curve.
+    reference
+        Data the reference curve is computed from; ``None`` for the course data.
+
+    Returns
+    -------
+    ``None``; prints one line on success.
+
+    Raises
+    ------
+    AssertionError
+        Naming the mistake and where to look.
+
+    Examples
+    --------
+    >>> check_knee(4, "b", inertias, range(2, 16, 2))  # doctest: +SKIP
+    ✔ knee at k = 4, and what it tells.
+    """
+    hint = "see chapter 2, *Choosing k: the inertia curve*"
+    ks = [int(k) for k in ks]
+    own = isinstance(inertias, Mapping) and sorted(int(k) for k in inertias) == sorted(ks)
+    if own:
+        try:
+            curve = {int(k): float(v) for k, v in inertias.items()}
+        except (TypeError, ValueError):
+            own = False
+    if not own or not all(math.isfinite(v) and v > 0 for v in curve.values()):
+        ref = reference_data(reference)
+        curve = {k: reference_inertia(ref, k, n_init=n_init) for k in ks}
+    if isinstance(knee_k, bool) or not isinstance(knee_k, (int, np.integer, float)):
+        _fail(f"`knee_k` should be a number of clusters, got {type(knee_k).__name__} ({hint}).")
+    expected = knee(curve)
+    if knee_k != expected:
+        _fail(
+            f"k = {knee_k} is not the knee of your curve: the knee is the point farthest "
+            f"*below* the straight line from the first to the last point, after scaling both "
+            f"axes to 0-1 ({hint})."
+        )
+    if meaning not in KNEE_CHOICES:
+        _fail(f"`knee_meaning` should be one of {sorted(KNEE_CHOICES)}, got {meaning!r}.")
+    if meaning != "b":
+        _fail(
+            f"the knee is not {KNEE_CHOICES[str(meaning)]!r}: compare it with the number of "
+            f"populations the chapter and exercise 1 found, and with how the inertia behaves "
+            f"as k grows ({hint})."
+        )
+    _passed(f"knee at k = {expected}, and what it tells.")
+
+
 @student_facing
 def check_ward(
     adata: ad.AnnData,
@@ -1552,9 +1661,14 @@ def check_lineage_clusters(
             f"over several clusters — is another cluster high in the same markers ({hint})?"
         )
     _passed(
-        f"{name}: {len(set(chosen_clusters))} clusters, {int(chosen.sum()):,} cells, nearly "
+        f"{name}: {_n_clusters(chosen_clusters)}, {int(chosen.sum()):,} cells, nearly "
         f"all of them {lineage} cells."
     )
+
+
+def _n_clusters(chosen: list[str]) -> str:
+    n = len(set(chosen))
+    return f"{n} cluster{'s' * (n != 1)}"
 
 
 def _label_list(answer: Any, name: str) -> list[str]:
@@ -1661,8 +1775,7 @@ def check_doublet_clusters(
             f"({hint})."
         )
     _passed(
-        f"{name}: {len(set(chosen_clusters))} clusters, {int(chosen.sum()):,} cells, nearly "
-        f"all doublets."
+        f"{name}: {_n_clusters(chosen_clusters)}, {int(chosen.sum()):,} cells, nearly all doublets."
     )
 
 

@@ -128,3 +128,38 @@ def test_lineage_thresholds(course_data):
     for min_precision, min_recall in (checks.LINEAGE_MIN, checks.LINEAGE_STRICT):
         assert precision.legit_min >= min_precision
         assert recall.separates(min_recall)
+
+
+def test_ward_platelet_thresholds(course_data):
+    from course_lib.hierarchical import hierarchical
+
+    tree = ad.AnnData(
+        obs=course_data.obs[[]].copy(), obsm={"X_pca_harmony": course_data.obsm["X_pca_harmony"]}
+    )
+    hierarchical(tree, 10)
+    precision, recall = calibration.lineage_spread(
+        course_data, "Platelet", clusterings={"Ward 10": tree.obs["ward_10"]}
+    )
+    report("Ward platelet clusters precision", precision)
+    for min_precision, min_recall in (checks.LINEAGE_MIN, checks.LINEAGE_STRICT):
+        assert precision.separates(min_precision)
+        assert recall.legit_min >= min_recall
+
+
+def test_knee_is_stable(course_data):
+    """The knee of exercise 2's curve is the same for legitimate curves (other seeds)."""
+    from sklearn.cluster import KMeans
+
+    embedding = np.asarray(course_data.obsm["X_pca_harmony"])
+    ks = range(2, 16, 2)
+    knees = {
+        (seed, n_init): checks.knee(
+            {
+                k: KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(embedding).inertia_
+                for k in ks
+            }
+        )
+        for seed, n_init in ((0, 3), (3, 3), (4, 10))
+    }
+    print(f"\nknees: {knees}")
+    assert len(set(knees.values())) == 1

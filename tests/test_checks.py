@@ -633,7 +633,7 @@ def test_doublet_clusters_pass(clustered, ref, capsys):
     clustered.obs["leiden_0.6"] = codes
     checks.check_doublet_clusters([99], clustered, strict=True, reference=ref)
     checks.check_doublet_clusters("99", clustered, strict=True, reference=ref)
-    assert capsys.readouterr().out.count("✔ doublet_clusters: 1 clusters") == 2
+    assert capsys.readouterr().out.count("✔ doublet_clusters: 1 cluster,") == 2
 
 
 def test_doublet_clusters_mistakes(clustered, ref):
@@ -810,3 +810,37 @@ def test_leiden_strict_requires_harmony_graph(answered, ref):
     answered.uns["neighbors"]["params"]["use_rep"] = "X_pca"
     msg = fails(checks.check_leiden, answered, 0.6, strict=True, reference=ref)
     assert "the kNN graph in `adata` was built on 'X_pca'" in msg
+
+
+# ----------------------------------------------------------------------------- knee
+def test_knee_known_answer():
+    assert checks.knee({2: 10.0, 4: 4.0, 6: 3.0, 8: 2.5}) == 4
+    assert checks.knee({2: 10.0, 4: 9.0, 6: 2.0, 8: 1.5}) == 6
+
+
+def test_knee_pass_on_own_curve(inertias, ref, capsys):
+    own = checks.knee(inertias)
+    checks.check_knee(own, "b", inertias, KS, reference=ref)
+    checks.check_knee(float(own), "b", inertias, KS, reference=ref)
+    assert capsys.readouterr().out.count(f"✔ knee at k = {own}") == 2
+
+
+def test_knee_uses_reference_curve_when_own_is_broken(ref, capsys):
+    """A broken elbow answer costs the elbow question only."""
+    curve = {k: checks.reference_inertia(ref, k, n_init=3) for k in KS}
+    checks.check_knee(checks.knee(curve), "b", None, KS, reference=ref)
+    assert capsys.readouterr().out.startswith("✔ knee at k = ")
+
+
+@pytest.mark.parametrize(
+    ("knee_shift", "meaning", "expected"),
+    [
+        (2, "b", "is not the knee of your curve"),
+        (0, "a", "the knee is not 'the number of cell populations in the data'"),
+        (0, "d", "should be one of ['a', 'b', 'c']"),
+    ],
+)
+def test_knee_mistakes(inertias, ref, knee_shift, meaning, expected):
+    value = checks.knee(inertias) + knee_shift
+    msg = fails(checks.check_knee, value, meaning, inertias, KS, reference=ref)
+    assert expected in msg and ("chapter 2" in msg or "one of" in msg)

@@ -167,6 +167,18 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
             ("check_inertias", lambda case=case: checks.check_inertias(case, ks, **kw))
             for case in inertia_cases
         ],
+        ("check_knee", lambda: checks.check_knee(99, "b", None, ks, **kw)),
+        ("check_knee", lambda: checks.check_knee("4", "b", None, ks, **kw)),
+        (
+            "check_knee",
+            lambda: checks.check_knee(
+                checks.knee({k: checks.reference_inertia(ref, k, n_init=3) for k in ks}),
+                "a",
+                None,
+                ks,
+                **kw,
+            ),
+        ),
         ("check_ward", lambda: checks.check_ward(adata, 10, **kw)),
         ("check_ward", lambda: checks.check_ward(tree("average"), 10, **kw)),
         ("check_ward", lambda: checks.check_ward(tree("ward", "X_pca"), 10, **kw)),

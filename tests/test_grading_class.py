@@ -138,11 +138,14 @@ def test_summary_lists_the_problem_submissions(graded_class):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_solution_scores_full_marks_and_release_zero(assignment, request, tmp_path):
+    """The solution scores full marks, the blank release 0, and each one-slip submission of
+    :func:`classroom.partial_credit_variants` its expected partial score."""
     a = classroom.Assignment(assignment)
+    variants = classroom.partial_credit_variants(a)
     if assignment == CLASS:
         report = request.getfixturevalue("graded_class")["report"]
     else:
-        subs = {"solution": (a.source, a.full, ""), "release": (a.release, 0, "")}
+        subs = {"solution": (a.source, a.full, ""), "release": (a.release, 0, ""), **variants}
         write_flat(tmp_path / "submissions", subs)
         report = _grade(assignment, tmp_path)
     solution, release = report.result("solution"), report.result("release")
@@ -150,3 +153,6 @@ def test_solution_scores_full_marks_and_release_zero(assignment, request, tmp_pa
     assert solution.total == a.full > 0
     assert release.total == 0
     assert not any("failed" in r or "died" in r for r in solution.reasons + release.reasons)
+    for student, (_, expected, _) in variants.items():
+        result = report.result(student)
+        assert result.total == pytest.approx(expected), (student, result.scores, result.reasons)

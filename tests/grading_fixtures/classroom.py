@@ -200,3 +200,35 @@ VARIANTS = (
 CLASSES: dict[str, Callable[[Assignment], dict[str, Variant]]] = {
     "01_graph_clustering": graph_clustering_class,
 }
+
+
+def partial_credit_variants(a: Assignment) -> dict[str, Variant]:
+    """Submissions with one slip each, graded with the solution and the release.
+
+    Each costs the question that asks for what went wrong, and only the questions that
+    use the wrong result: integer labels cost only the question that asks for categories
+    (``02_kmeans``) or nothing (``03_hierarchical``); a proportion table with the samples
+    as columns costs that question and the group difference computed from it; a T/NK
+    subset that keeps the doublet and damaged-cell clusters costs only the subset question
+    (the later questions are scored on the student's own subset).
+    """
+    if a.name == "02_kmeans":
+        int_labels = a.edit(r"pd\.Categorical\(model\.labels_\.astype\(str\)\)", "model.labels_")
+        return {"int_labels": (a.submission(int_labels), a.score_without(["check_kmeans"]), "")}
+    if a.name == "03_hierarchical":
+        codes = a.edit(
+            r"(hierarchical\(.*\))", r'\1\nadata.obs["ward_10"] = adata.obs["ward_10"].cat.codes'
+        )
+        return {"int_labels": (a.submission(codes), a.full, "")}
+    if a.name == "04_distribution":
+        swapped = a.edit(
+            r'pd\.crosstab\(adata\.obs\["sample"\], '
+            r'adata\.obs\["leiden_0\.6"\], normalize="index"\)',
+            'pd.crosstab(adata.obs["leiden_0.6"], adata.obs["sample"], normalize="columns")',
+        )
+        lost = a.score_without(["check_props", "check_diff"])
+        return {"wrong_axis": (a.submission(swapped), lost, "")}
+    if a.name == "05_subclustering":
+        keeps = a.edit(r", exclude=flagged\)", ")")
+        return {"keeps_doublets": (a.submission(keeps), a.score_without(["check_subset"]), "")}
+    return {}
