@@ -72,15 +72,17 @@ def _execute(chapter: str, out: Path) -> None:
     nbformat.write(notebook, executed)
 
 
-def run_one(seed: int, threads: int, variant: str, work: Path) -> list[dict[str, object]]:
-    """Build one dataset and execute every chapter on it, in child processes."""
+def run_one(
+    seed: int, threads: int, variant: str, work: Path, chapters: list[str]
+) -> list[dict[str, object]]:
+    """Build one dataset and execute the chapters on it, in child processes."""
     cache = work / f"{variant}-seed{seed}-threads{threads}"
     env = _environment(cache, threads)
     me = [sys.executable, "-m", "tests.key_figures.calibrate"]
     flags = ["--seed", str(seed), "--variant", variant]
     subprocess.run([*me, "_build", *flags], env=env, cwd=ROOT, check=True)
     rows = []
-    for chapter in CHAPTERS:
+    for chapter in chapters:
         subprocess.run([*me, "_execute", chapter, "--out", str(cache)], env=env, cwd=ROOT,
                        check=True)
         code = code_hash(ROOT / "book" / f"{chapter}.ipynb")
@@ -90,6 +92,11 @@ def run_one(seed: int, threads: int, variant: str, work: Path) -> list[dict[str,
                          "dataset_version": DATASET_VERSION})
     print(f"calibrated {variant}, seed {seed}, {threads} thread(s)", flush=True)
     return rows
+
+
+def _raw_rows() -> list[dict[str, str]]:
+    with CALIBRATION.open(newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def propose() -> None:
@@ -120,6 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--jobs", type=int, default=2, help="configurations run at once")
+    parser.add_argument("--chapters", nargs="+", choices=CHAPTERS, default=list(CHAPTERS),
+                        help="recalibrate only these chapters, keeping the others' rows")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--variant", default="course", choices=["course", "uncorrected"])
     parser.add_argument("--out", type=Path)
@@ -136,8 +145,11 @@ def main(argv: list[str] | None = None) -> None:
         configurations.append((0, max(args.threads), "uncorrected"))
         with tempfile.TemporaryDirectory(prefix="scclust-calibrate-") as work, \
                 ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            results = pool.map(lambda c: run_one(*c, Path(work)), configurations)
+            results = pool.map(lambda c: run_one(*c, Path(work), args.chapters), configurations)
             rows = [row for result in results for row in result]
+        if CALIBRATION.exists():
+            kept = [row for row in _raw_rows() if row["chapter"] not in args.chapters]
+            rows = kept + rows
         with CALIBRATION.open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=CALIBRATION_COLUMNS)
             writer.writeheader()

@@ -1,0 +1,129 @@
+"""The chapters' key figures hold on every machine: checked against calibrated expectations.
+
+The values are read from the chapters that the book build (``built_book``) has just
+executed on this machine's dataset; nothing is executed again here. The calibration
+tests need no build: they check that every expectation covers the values measured over
+dataset seeds and thread counts (``calibration.csv``, made by ``make calibrate``), that
+its nearest wrong value fails it, and that the table is not stale.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from course_lib.data import DATASET_VERSION
+from tests.key_figures import (
+    CHAPTERS,
+    ROOT,
+    UNCOMPARED,
+    code_hash,
+    compared,
+    expectations,
+    harvest,
+    problem,
+    read_calibration,
+)
+
+EXPECTED = {chapter: expectations(chapter) for chapter in CHAPTERS}
+FIGURES = [(chapter, figure) for chapter in CHAPTERS for figure in EXPECTED[chapter]]
+CALIBRATION = read_calibration()
+
+
+def _executed(chapter: str):
+    return ROOT / "_build" / "jupyter_execute" / "book" / f"{chapter}.ipynb"
+
+
+@pytest.fixture(scope="module")
+def glued(built_book) -> dict[str, dict]:
+    assert built_book.returncode == 0, "the book did not build; see test_book"
+    return {chapter: harvest(_executed(chapter)) for chapter in CHAPTERS}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_glued_value_has_an_expectation(glued, chapter):
+    assert set(glued[chapter]) == set(EXPECTED[chapter])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("chapter", "figure"), FIGURES)
+def test_key_figure_on_this_machine(glued, chapter, figure):
+    expected = EXPECTED[chapter][figure]
+    value = glued[chapter][figure]
+    if not compared(expected):
+        pytest.skip(f"{figure} is a {next(k for k in UNCOMPARED if k in expected)}: not compared")
+    assert problem(expected, value) is None, (
+        f"{chapter}: {figure} = {value!r}: {problem(expected, value)}. Expected because: "
+        f"{expected['why']}"
+    )
+
+
+@pytest.mark.parametrize(("chapter", "figure"), FIGURES)
+def test_expectation_is_well_formed(chapter, figure):
+    expected = EXPECTED[chapter][figure]
+    assert expected.get("why"), f"{figure}: say why the expectation holds"
+    kinds = [kind for kind in UNCOMPARED if kind in expected]
+    assert compared(expected) != bool(kinds), f"{figure}: compared, or a label/timing, not both"
+    if "label" in expected:
+        for other in expected.get("checked_by", []):
+            assert compared(EXPECTED[chapter][other]), f"{figure}: {other} must be compared"
+
+
+@pytest.mark.parametrize(("chapter", "figure"), FIGURES)
+def test_expectation_covers_the_calibration(chapter, figure):
+    expected = EXPECTED[chapter][figure]
+    measured = [r for r in CALIBRATION if r["figure"] == figure and r["variant"] == "course"]
+    assert {(r["seed"], r["threads"]) for r in measured} >= {
+        (seed, threads) for seed in ("0", "1", "2") for threads in ("1", "2")
+    }, f"{figure}: calibrate over seeds 0-2 and 1 and 2 threads (make calibrate)"
+    if not compared(expected):
+        return
+    failures = [(r["seed"], r["threads"], r["value"], problem(expected, r["value"]))
+                for r in measured if problem(expected, r["value"])]
+    assert not failures, f"{figure}: calibrated values fail the expectation: {failures}"
+
+
+@pytest.mark.parametrize(("chapter", "figure"), FIGURES)
+def test_nearest_wrong_value_fails_the_expectation(chapter, figure):
+    expected = EXPECTED[chapter][figure]
+    if not compared(expected):
+        return
+    if "wrong" in expected:
+        wrong = expected["wrong"]
+        assert wrong.get("what"), f"{figure}: say what the wrong value is"
+        values = [wrong["value"]]
+    else:
+        values = [r["value"] for r in CALIBRATION
+                  if r["figure"] == figure and r["variant"] == "uncorrected"]
+        assert values, f"{figure}: no uncorrected value; name a wrong value in the .yml"
+    for value in values:
+        assert problem(expected, value), (
+            f"{figure}: the wrong value {value!r} passes the expectation {expected}; narrow it "
+            "or name a nearer wrong value"
+        )
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_calibration_is_not_stale(chapter):
+    rows = [r for r in CALIBRATION if r["chapter"] == chapter]
+    current = code_hash(ROOT / "book" / f"{chapter}.ipynb")
+    assert rows and {r["code"] for r in rows} == {current}, (
+        f"the code of {chapter} changed since its calibration: run `make calibrate` and check "
+        "the expectations in tests/key_figures/"
+    )
+    assert {r["dataset_version"] for r in rows} == {DATASET_VERSION}, (
+        "the course dataset changed since the calibration: run `make calibrate`"
+    )
+    assert {r["figure"] for r in rows} == set(EXPECTED[chapter])
+
+
+def test_problem_detects_each_kind_of_mismatch():
+    assert problem({"range": [11, 15]}, 13) is None
+    assert problem({"range": [11, 15]}, "7,733") == "7733 is outside [11, 15]"
+    assert "not a number" in problem({"range": [0, 1]}, "cluster 3")
+    assert problem({"one_of": ["ctrl_5"]}, "covid_1")
+    assert problem({"equals": True}, False)
+    assert problem({"items_within": ["B", "T/NK"]}, "B and Platelet") is not None
+    assert problem({"items_include": ["T/NK"]}, "B, Myeloid") is not None
+    assert problem({"min_items": 2}, "none") is not None
+    assert problem({"items_within": ["B", "T/NK"], "min_items": 2}, "T/NK and B") is None
