@@ -1,7 +1,10 @@
 """Student-facing answer checks for the exercises (one call per question).
 
 Each ``check_*`` function prints a single short line when the answer is right and raises
-:class:`AssertionError` whose message names the mistake and the fix otherwise. Clusterings
+:class:`AssertionError` otherwise, whose message names what is wrong, what was found and
+where to look (the chapter section, the function and the argument), never the code of the
+solution (``tests/test_exercise_messages.py`` compares every message with the solution
+cells). A question that only needs a partition takes labels of any type. Clusterings
 are compared with a reference computed from the same data by the adjusted Rand index
 (ARI), which ignores label names; the reference labels are never shown. Recorded
 parameters (``adata.uns['neighbors']['params']``, ``adata.uns[key]['params']``) are read to
