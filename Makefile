@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Kernels are looked up in the venv first, so notebooks always run with the course's packages.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: setup data book test lint benchmark calibrate clean
+.PHONY: setup data browser book test lint benchmark calibrate clean
 
 setup: $(STAMP)  ## create .venv and install the pinned course environment
 
@@ -24,7 +24,16 @@ book: data  ## execute every chapter and build the HTML book into _build/html (w
 	$(BIN)/jupyter-book build . -W --keep-going
 	@echo "Open _build/html/index.html"
 
-test: data  ## run the whole test suite: unit tests, notebooks (nbval), book build, grading
+# The browser test (tests/test_browser.py) drives an installed Chromium; as root on Debian or
+# Ubuntu the chromium package is installed here, otherwise that test is skipped without one.
+browser:  ## make sure a Chromium is installed for the browser test
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+	  || command -v google-chrome >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update && apt-get install -y chromium; \
+	  else echo "No Chromium found: tests/test_browser.py will be skipped (install chromium)"; fi; }
+
+test: data browser  ## run the whole test suite: unit tests, notebooks (nbval), book build, browser, grading
 	$(BIN)/pytest
 
 lint: setup
