@@ -6,8 +6,9 @@ The book is the one the ``built_book`` fixture built (``jupyter-book build . -W`
 Checked per page and width: HTTP 200 for the page and everything it loads, every image decoded
 and shown at its own aspect ratio (within 2 %), no JavaScript error, formulas typeset by the
 local MathJax, no page wider than the screen, no request leaving the site. Across the book:
-the navigation menu opens on a phone and reaches every chapter, search finds each page by a
-word of its title, and every notebook page has the launch and repository buttons.
+the navigation menu opens on a phone and reaches every chapter, the "contents" button opens
+each chapter's section list on a phone, search finds each page by a word of its title, and
+every notebook page has the launch and repository buttons.
 The test is skipped only when no Chromium can be launched (see tests/browser_fixtures.py).
 """
 
@@ -219,6 +220,22 @@ def test_some_page_has_formulas(visits):
     assert any(seen["maths"] for seen in visits.values())
 
 
+def _in_viewport(locator) -> bool:
+    """Whether the element is on screen (Playwright's "visible" includes off-canvas)."""
+    return locator.evaluate(
+        "e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && "
+        "r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight; }")
+
+
+def _comes_on_screen(locator, seconds: float = 5) -> bool:
+    """Whether the element is on screen within ``seconds`` (menus slide in)."""
+    for _ in range(int(seconds * 10)):
+        if _in_viewport(locator):
+            return True
+        locator.page.wait_for_timeout(100)
+    return False
+
+
 def _open_menu(page, target: str):
     """Click the visible ☰ button; return the visible links to ``target`` in the open menu."""
     toggles = page.locator(".primary-toggle").filter(visible=True)
@@ -235,16 +252,36 @@ def test_phone_menu_opens_and_reaches_every_chapter(browser, site):
     visit = Visit(browser, site, WIDTHS["phone"])
     try:
         visit.open(PAGES[0])
-        assert not visit.page.locator("#pst-primary-sidebar a.reference.internal").filter(
-            visible=True).count(), "on a phone the sidebar should be folded away"
+        sidebar = visit.page.locator("#pst-primary-sidebar a.reference.internal")
+        assert not any(_in_viewport(sidebar.nth(i)) for i in range(sidebar.count())), (
+            "on a phone the sidebar should be folded away until ☰ is pressed")
         for target in PAGES[1:] + PAGES[:1]:
             links = _open_menu(visit.page, target)
             if target == PAGES[-1]:
                 visit.page.screenshot(path=str(SCREENSHOTS / "phone" / "menu-open.png"))
             assert links.count() >= 1, (
                 f"the menu opened on {visit.page.url} shows no link to {target}")
+            assert _comes_on_screen(links.first), f"the menu on {visit.page.url} did not open"
             links.first.click()
             visit.page.wait_for_url(re.compile(re.escape(target) + r"(#.*)?$"))
+        assert visit.errors == [], visit.errors
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES, ids=[Path(p).stem for p in NOTEBOOK_PAGES])
+def test_phone_contents_button_opens_the_page_contents(browser, site, path):
+    """At 390 px the "contents" button must show the page's section list on screen."""
+    visit = Visit(browser, site, WIDTHS["phone"])
+    try:
+        visit.open(path)
+        sections = visit.page.locator(".bd-sidebar-secondary a.nav-link")
+        assert sections.count() >= 2, f"{path} has no list of its sections"
+        assert not _in_viewport(sections.first), "the contents should be folded away"
+        toggles = visit.page.locator(".secondary-toggle").filter(visible=True)
+        assert toggles.count() >= 1, f"no visible contents button on {path}"
+        toggles.first.click()
+        assert _comes_on_screen(sections.first), f"the contents button on {path} did not open"
         assert visit.errors == [], visit.errors
     finally:
         visit.close()
