@@ -9,11 +9,14 @@ its nearest wrong value fails it, and that the table is not stale.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from course_lib.data import DATASET_VERSION
 from tests.key_figures import (
     CHAPTERS,
+    GLUE_PREFIX,
     ROOT,
     UNCOMPARED,
     code_hash,
@@ -30,7 +33,7 @@ CALIBRATION = read_calibration()
 
 
 def _executed(chapter: str):
-    return ROOT / "_build" / "jupyter_execute" / "book" / f"{chapter}.ipynb"
+    return ROOT / "_build" / "jupyter_execute" / "book" / f"{chapter}.glue.json"
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +118,21 @@ def test_calibration_is_not_stale(chapter):
         "the course dataset changed since the calibration: run `make calibrate`"
     )
     assert {r["figure"] for r in rows} == set(EXPECTED[chapter])
+
+
+def test_harvest_reads_notebooks_and_the_book_builds_glue_files(tmp_path):
+    output = {
+        "output_type": "display_data",
+        "metadata": {"scrapbook": {"name": "n", "mime_prefix": GLUE_PREFIX}},
+        "data": {GLUE_PREFIX + "text/plain": "'7,733'"},
+    }
+    notebook = {"cells": [{"cell_type": "code", "outputs": [output]},
+                          {"cell_type": "markdown", "source": []}]}
+    (tmp_path / "ch.ipynb").write_text(json.dumps(notebook))
+    glue_file = dict(output, data={"text/plain": "np.float64(0.5)"})
+    (tmp_path / "ch.glue.json").write_text(json.dumps({"n": glue_file}))
+    assert harvest(tmp_path / "ch.ipynb") == {"n": "7,733"}
+    assert harvest(tmp_path / "ch.glue.json") == {"n": 0.5}
 
 
 def test_problem_detects_each_kind_of_mismatch():

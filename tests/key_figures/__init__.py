@@ -85,17 +85,27 @@ def _parse(text: str) -> Any:
         return text
 
 
-def harvest(notebook: Path) -> dict[str, Any]:
-    """The values glued in an executed notebook, by name."""
+def _glued_value(output: dict[str, Any]) -> Any:
+    data = output["data"]
+    return _parse("".join(data.get(GLUE_PREFIX + "text/plain", data.get("text/plain"))))
+
+
+def harvest(path: Path) -> dict[str, Any]:
+    """The values glued in an executed chapter, by name.
+
+    ``path`` is either an executed notebook (as nbclient leaves it) or the
+    ``<chapter>.glue.json`` that the book build writes beside its executed copy (myst-nb
+    moves the glued outputs there).
+    """
+    content = json.loads(path.read_text())
+    if path.name.endswith(".glue.json"):
+        return {name: _glued_value(output) for name, output in content.items()}
     values = {}
-    for cell in json.loads(notebook.read_text())["cells"]:
+    for cell in content["cells"]:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is None:
-                continue
-            data = output["data"]
-            text = data.get(GLUE_PREFIX + "text/plain", data.get("text/plain"))
-            values[name] = _parse("".join(text))
+            if name is not None:
+                values[name] = _glued_value(output)
     return values
 
 
