@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 data: setup  ## simulate and prepare the course dataset once (cached; see SCCLUST_CACHE_DIR)
-	$(BIN)/python -m course_lib.data
+	$(BIN)/python -m course_lib.datasets
 
 book: data  ## execute every chapter and build the HTML book into _build/html (warnings are errors)
 	$(BIN)/jupyter-book build . -W --keep-going

@@ -1,9 +1,29 @@
-"""Library behind the scclust-course chapters and exercises.
+"""Library behind the scclust-course chapters and exercises, shaped like a small scanpy.
 
-The chapters call the public functions from here (``course_lib.load_integrated()``,
-``course_lib.graph_clustering(adata)``, …). They are imported on first use, so that
-``import course_lib`` and the grader (:mod:`course_lib.grading`) stay light: neither
-imports scanpy until a function that needs it is called.
+=====================  ====================================================================
+name                   what it holds
+=====================  ====================================================================
+``datasets``           the simulated dataset: simulate, prepare like the lab, cache, load
+``pp``                 preprocessing: Harmony on the PCA embedding
+``tl``                 tools: Leiden, k-means, hierarchical, comparisons, subsets, composition
+``pl``                 plotting: figure defaults, contingency heatmap, stacked bars
+``defaults``           every default and key name, defined once
+``checks``             the exercises' checks (what students call in the notebooks)
+``grading``            the nbgrader grader (imports neither scanpy nor the rest of the library)
+=====================  ====================================================================
+
+The chapters call the public functions from the top level (``course_lib.load_integrated()``,
+``course_lib.graph_clustering(adata)``, ``course_lib.kmeans(adata, 10)``); the same
+functions are in their namespaces (``course_lib.tl.kmeans``). Everything is imported on
+first use, so ``import course_lib`` and the grader stay light.
+
+Examples
+--------
+>>> import course_lib
+>>> course_lib.leiden_key(0.6)
+'leiden_0.6'
+>>> course_lib.kmeans is course_lib.tl.kmeans
+True
 """
 
 from __future__ import annotations
@@ -12,22 +32,27 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    ".cluster": ("RESOLUTIONS", "graph_clustering", "leiden_key"),
-    ".compare": ("agreement", "contingency_table"),
-    ".composition": ("QC_METRICS", "proportion_table", "qc_by_cluster", "stacked_bar"),
-    ".data": ("CACHE_ENV", "CacheDirError", "cache_dir", "load_integrated"),
-    ".hierarchical": ("cut_hierarchy", "distance_matrix_bytes", "linkage_bytes"),
-    ".plotting": ("contingency_heatmap", "setup_plotting"),
-    ".prepare": ("HARMONY_KEY", "run_harmony"),
-    ".simulate": ("LINEAGE_KEY", "SAMPLES", "TRUTH_KEY", "simulate_pbmc"),
-    ".subset": ("NK_MARKERS", "T_MARKERS", "marker_means", "subset_from_raw", "t_nk_clusters"),
+    ".datasets": ("CACHE_ENV", "SAMPLES", "CacheDirError", "cache_dir", "load_integrated",
+                  "simulate_pbmc"),
+    ".pp": ("run_harmony",),
+    ".tl": ("QC_METRICS", "agreement", "contingency_table", "cut_hierarchy",
+            "distance_matrix_bytes", "graph_clustering", "hierarchical", "kmeans",
+            "linkage_bytes", "marker_means", "own_clusters", "proportion_table",
+            "qc_by_cluster", "subset_from_raw", "t_nk_clusters"),
+    ".pl": ("contingency_heatmap", "setup_plotting", "stacked_bar"),
+    ".defaults": ("HARMONY_KEY", "LINEAGE_KEY", "NK_MARKERS", "RESOLUTIONS", "TRUTH_KEY",
+                  "T_MARKERS", "kmeans_key", "leiden_key"),
+    "._validation": ("MemoryBudgetError", "MissingKeyError"),
 }
+_SUBPACKAGES = ("checks", "datasets", "defaults", "grading", "pl", "pp", "tl")
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
-__all__ = sorted(_HOME)
+__all__ = sorted([*_HOME, *_SUBPACKAGES])
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f".{name}", __name__)
     if name not in _HOME:
         msg = f"module 'course_lib' has no attribute {name!r}"
         raise AttributeError(msg)

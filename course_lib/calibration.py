@@ -19,10 +19,9 @@ from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.metrics import adjusted_rand_score
 
 from . import checks
-from .composition import qc_by_cluster
-from .hierarchical import hierarchical
-from .prepare import HARMONY_KEY, run_harmony
-from .subset import marker_means, subset_from_raw, t_nk_clusters
+from .defaults import HARMONY_KEY
+from .pp import run_harmony
+from .tl import hierarchical, marker_means, qc_by_cluster, subset_from_raw, t_nk_clusters
 
 LEGIT_SEEDS = (3, 4, 5)
 """Seeds of the legitimate answers, disjoint from :data:`course_lib.checks.REFERENCE_SEEDS`."""
@@ -343,7 +342,7 @@ def subset_precision_recall(ref: ad.AnnData, cells: pd.Index) -> tuple[float, fl
     >>> subset_precision_recall(adata, tnk.obs_names)  # doctest: +SKIP
     (0.996, 0.999)
     """
-    from .simulate import LINEAGE_KEY
+    from .defaults import LINEAGE_KEY
 
     is_tnk = ref.obs[LINEAGE_KEY].astype(str).to_numpy() == "T/NK"
     chosen = ref.obs_names.isin(cells)
@@ -427,7 +426,7 @@ def doublet_spread(
     --------
     >>> precision, recall = doublet_spread(course_lib.load_integrated())  # doctest: +SKIP
     """
-    from .simulate import TRUTH_KEY
+    from .defaults import TRUTH_KEY
 
     precision, recall = Spread(), Spread()
     for seed, flavor in runs:
@@ -594,7 +593,7 @@ def lineage_spread(
     --------
     >>> precision, recall = lineage_spread(course_lib.load_integrated())  # doctest: +SKIP
     """
-    from .simulate import LINEAGE_KEY
+    from .defaults import LINEAGE_KEY
 
     if clusterings is None:
         clusterings = {

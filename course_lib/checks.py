@@ -37,8 +37,7 @@ from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.neighbors import NearestNeighbors
 
-from .cluster import N_NEIGHBORS, leiden_key
-from .prepare import HARMONY_KEY
+from .defaults import HARMONY_KEY, N_NEIGHBORS, leiden_key
 
 UNCORRECTED_KEY = "X_pca"
 """``obsm`` key of the uncorrected PCA embedding (the usual wrong answer)."""
@@ -366,7 +365,7 @@ def reference_data(reference: ad.AnnData | None = None) -> ad.AnnData:
     if reference is not None:
         return reference
     if "course" not in _REFERENCE_DATA:
-        from .data import load_integrated
+        from .datasets import load_integrated
 
         _REFERENCE_DATA["course"] = load_integrated(progress=False)
     return _REFERENCE_DATA["course"]
@@ -1198,7 +1197,7 @@ def check_ward(
     adata = _require_adata(adata)
     key = key or f"ward_{k}"
     hint = (
-        "`hierarchical` from `course_lib.hierarchical` builds the tree and cuts it: "
+        "`hierarchical` from `course_lib.tl` builds the tree and cuts it: "
         "`n_clusters=` says into how many clusters, `use_rep=` on which embedding and "
         "`method=` with which linkage; see chapter 3, *Ward linkage on Euclidean distances*"
     )
@@ -1642,7 +1641,7 @@ def check_lineage_clusters(
     >>> check_lineage_clusters(["6", "8"], adata, "B", name="b_clusters")  # doctest: +SKIP
     ✔ b_clusters: 2 clusters, 929 cells, nearly all of them B cells.
     """
-    from .simulate import LINEAGE_KEY
+    from .defaults import LINEAGE_KEY
 
     adata = _require_adata(adata)
     chosen_clusters, clusters = _chosen_clusters(answer, adata, cluster_key, name, hint)
@@ -1732,8 +1731,8 @@ def check_doublet_clusters(
     >>> check_doublet_clusters(["9", "12"], adata)  # doctest: +SKIP
     ✔ doublet_clusters: 2 clusters, 111 cells, nearly all doublets.
     """
-    from .composition import qc_by_cluster
-    from .simulate import TRUTH_KEY
+    from .defaults import TRUTH_KEY
+    from .tl import qc_by_cluster
 
     hint = (
         "doublets are two cells captured together: look for clusters with high UMI counts "
@@ -1875,7 +1874,7 @@ def check_tnk_subset(
     >>> check_tnk_subset(tnk)  # doctest: +SKIP
     ✔ tnk: 3,863 cells, the T and NK clusters without the flagged ones.
     """
-    from .simulate import LINEAGE_KEY
+    from .defaults import LINEAGE_KEY
 
     hint = (
         "flag the clusters with an odd QC profile (`course_lib.qc_by_cluster`), then choose by "

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import h5py
 
-from course_lib.data import cache_path
+from course_lib.datasets import cache_path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"

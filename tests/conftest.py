@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.prepare import preparation_steps
-from course_lib.simulate import simulate_pbmc
+from course_lib.datasets import simulate_pbmc
+from course_lib.datasets.prepare import preparation_steps
 from tests.book_build import build_book
 
 

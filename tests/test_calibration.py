@@ -131,7 +131,7 @@ def test_lineage_thresholds(course_data):
 
 
 def test_ward_platelet_thresholds(course_data):
-    from course_lib.hierarchical import hierarchical
+    from course_lib.tl import hierarchical
 
     tree = ad.AnnData(
         obs=course_data.obs[[]].copy(), obsm={"X_pca_harmony": course_data.obsm["X_pca_harmony"]}

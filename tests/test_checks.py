@@ -660,8 +660,7 @@ def test_lineage_clusters(clustered, ref, capsys):
 # ----------------------------------------------------------------------------- T/NK subset
 def tnk_subset(adata, *, nk=True, t=True, extra=(), exclude_flagged=True):
     """Chapter 5's rule on the small data: ``(clusters, other clusters)``."""
-    from course_lib.composition import qc_by_cluster
-    from course_lib.subset import t_nk_clusters
+    from course_lib.tl import qc_by_cluster, t_nk_clusters
 
     qc = qc_by_cluster(adata, "leiden_0.6")
     flagged = qc.index[qc["flagged"]].tolist() if exclude_flagged else []
@@ -672,7 +671,7 @@ def tnk_subset(adata, *, nk=True, t=True, extra=(), exclude_flagged=True):
 
 
 def take(adata, clusters):
-    from course_lib.subset import subset_from_raw
+    from course_lib.tl import subset_from_raw
 
     return subset_from_raw(adata, "leiden_0.6", clusters)
 

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from course_lib.hierarchical import hierarchical
-from course_lib.kmeans import kmeans
+from course_lib.tl import hierarchical, kmeans
 from tests.conftest import separated_blobs
 
 

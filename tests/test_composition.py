@@ -1,4 +1,4 @@
-"""Tests for course_lib.composition: proportion tables, stacked bars, QC flags per cluster."""
+"""Tests for proportion tables, stacked bars and QC flags per cluster."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import course_lib
-from course_lib.composition import proportion_table, qc_by_cluster, stacked_bar
+from course_lib.pl import stacked_bar
+from course_lib.tl import proportion_table, qc_by_cluster
 
 
 def tiny(clusters: list[str], samples: list[str], **obs: list[float]) -> ad.AnnData:

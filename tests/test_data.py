@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import course_lib.data as data
+import course_lib.datasets.cache as data
 from course_lib import CACHE_ENV, CacheDirError, load_integrated
 from tests.conftest import prepare_small
 
@@ -120,7 +120,7 @@ def test_same_build_gives_the_same_fingerprint():
 def test_same_thread_count_gives_the_same_dataset_in_fresh_processes():
     """Two fresh interpreters with the same thread settings build bit-identical data."""
     program = (
-        "from tests.test_data import small_with_graph; import course_lib.data as d; "
+        "from tests.test_data import small_with_graph; import course_lib.datasets.cache as d; "
         "print(d.fingerprint(small_with_graph(seed=3)))"
     )
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", NUMBA_NUM_THREADS="1")

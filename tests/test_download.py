@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from course_lib.download import fetch_file, load_h5ad
+from course_lib.datasets import fetch_file, load_h5ad
 from tests.conftest import prepare_small
 
 

@@ -20,8 +20,7 @@ import pytest
 import scanpy as sc
 
 from course_lib import checks
-from course_lib.hierarchical import hierarchical
-from course_lib.subset import subset_from_raw
+from course_lib.tl import hierarchical, subset_from_raw
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::UserWarning")
 

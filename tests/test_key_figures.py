@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from course_lib.data import DATASET_VERSION
+from course_lib.datasets import DATASET_VERSION
 from tests.key_figures import (
     CHAPTERS,
     GLUE_PREFIX,

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from course_lib.kmeans import kmeans, kmeans_key, size_ordered_labels
+from course_lib.defaults import kmeans_key
+from course_lib.tl import kmeans
+from course_lib.tl._labels import size_ordered_labels
 from tests.conftest import separated_blobs
 
 REP = "X_pca_harmony"
@@ -130,7 +132,13 @@ def test_non_finite_embedding() -> None:
         kmeans(adata, 2)
 
 
-@pytest.mark.parametrize("n_init", [0, 2.5])
-def test_bad_n_init(n_init: object) -> None:
-    with pytest.raises(ValueError, match="n_init must be a positive whole number such as 10"):
+@pytest.mark.parametrize(
+    ("n_init", "error", "message"),
+    [
+        (0, ValueError, "n_init must be at least 1, e.g. 10; got 0"),
+        (2.5, TypeError, r"n_init must be a whole number such as 10, got 2.5 \(float\)"),
+    ],
+)
+def test_bad_n_init(n_init: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
         kmeans(separated_blobs(), 2, n_init=n_init)

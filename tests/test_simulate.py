@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.diagnostics import chance_same_sample_share, same_sample_neighbour_share
-from course_lib.simulate import CELL_TYPES, SAMPLES, TRUTH_KEY, simulate_pbmc
+from course_lib.datasets import CELL_TYPES, SAMPLES, simulate_pbmc
+from course_lib.defaults import TRUTH_KEY
+from course_lib.tl import chance_same_sample_share, same_sample_neighbour_share
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests for course_lib.subset: marker means, the T/NK rule, taking a subset from .raw."""
+"""Tests for course_lib.tl._subset: marker means, the T/NK rule, taking a subset from .raw."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 import course_lib
-from course_lib.subset import marker_means, subset_from_raw, t_nk_clusters
+from course_lib.tl import marker_means, subset_from_raw, t_nk_clusters
 
 
 @pytest.fixture

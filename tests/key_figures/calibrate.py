@@ -24,7 +24,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from course_lib.data import DATASET_VERSION
+from course_lib.datasets import DATASET_VERSION
 from tests.key_figures import (
     CALIBRATION,
     CALIBRATION_COLUMNS,

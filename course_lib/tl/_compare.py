@@ -8,7 +8,7 @@ import anndata as ad
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from .validation import obs_labels
+from .._validation import obs_labels
 
 
 def agreement(adata: ad.AnnData, key_a: str, key_b: str) -> dict[str, float]:

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..defaults import CONDITION_KEY, LINEAGE_KEY, SAMPLE_KEY, TRUTH_KEY
+
 SAMPLES: dict[str, str] = {
     "ctrl_5": "ctrl",
     "ctrl_13": "ctrl",
@@ -96,11 +98,6 @@ MT_GENES = tuple(
 )
 RIBO_GENES = tuple(f"RPL{i}" for i in range(3, 33)) + tuple(f"RPS{i}" for i in range(2, 28))
 HB_GENES = ("HBA1", "HBA2", "HBB")
-
-TRUTH_KEY = "cell_type_truth"
-"""``obs`` column with the simulated population (or ``"doublet"`` / ``"low quality"``)."""
-LINEAGE_KEY = "lineage_truth"
-"""``obs`` column with the simulated lineage of each cell."""
 
 
 def _gene_names(n_background: int) -> list[str]:
@@ -297,8 +294,10 @@ def simulate_pbmc(
     sample_names = np.array(samples)[sample_of_cell]
     obs = pd.DataFrame(
         {
-            "sample": pd.Categorical(sample_names, categories=samples),
-            "type": pd.Categorical(np.where(covid, "covid", "ctrl"), categories=["ctrl", "covid"]),
+            SAMPLE_KEY: pd.Categorical(sample_names, categories=samples),
+            CONDITION_KEY: pd.Categorical(
+                np.where(covid, "covid", "ctrl"), categories=["ctrl", "covid"]
+            ),
             TRUTH_KEY: pd.Categorical(
                 truth, categories=[ct.name for ct in CELL_TYPES] + ["doublet", "low quality"]
             ),

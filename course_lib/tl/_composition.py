@@ -5,21 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import anndata as ad
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .validation import check_adata, obs_labels
+from .._validation import check_adata, obs_labels
 
 QC_METRICS = ("total_counts", "n_genes_by_counts", "pct_counts_mt")
 """The per-cell quality metrics plotted per cluster: UMIs, detected genes, % mitochondrial."""
-
-
-def _check_adata(adata: ad.AnnData) -> None:
-    check_adata(adata)
-    if adata.n_obs == 0:
-        msg = "adata has no cells; pass a non-empty AnnData (check the selection you made)"
-        raise ValueError(msg)
 
 
 def proportion_table(
@@ -61,7 +53,7 @@ def proportion_table(
     >>> table.sum(axis=1).round(6).unique()  # doctest: +SKIP
     array([1.])
     """
-    _check_adata(adata)
+    check_adata(adata)
     if groupby == by:
         msg = f"groupby and by are both {groupby!r}; pass two different obs columns"
         raise ValueError(msg)
@@ -72,60 +64,6 @@ def proportion_table(
     table = counts.div(counts.sum(axis=1), axis=0)
     table.index.name, table.columns.name = groupby, by
     return table
-
-
-def stacked_bar(
-    table: pd.DataFrame,
-    *,
-    title: str,
-    xlabel: str,
-    ylabel: str,
-    ax: plt.Axes | None = None,
-    legend_title: str | None = None,
-) -> plt.Axes:
-    """Draw each row of ``table`` as one stacked bar, with the legend outside the axes.
-
-    Parameters
-    ----------
-    table
-        E.g. from :func:`proportion_table`: rows become bars, columns become stacked segments.
-    title, xlabel, ylabel
-        Figure title and axis labels.
-    ax
-        Axes to draw on; a new figure is made if ``None``.
-    legend_title
-        Legend title; defaults to the name of ``table.columns``.
-
-    Returns
-    -------
-    The axes; the legend sits to the right of them, outside the plotting area.
-
-    Examples
-    --------
-    >>> table = proportion_table(adata, "leiden_0.6", "type")  # doctest: +SKIP
-    >>> stacked_bar(table, title="Condition per cluster", xlabel="cluster",
-    ...             ylabel="fraction of cells")  # doctest: +SKIP
-    """
-    if not isinstance(table, pd.DataFrame):
-        msg = f"expected a pandas DataFrame, got {type(table).__name__}; pass proportion_table(...)"
-        raise TypeError(msg)
-    if table.empty:
-        msg = "the table is empty; pass a table with at least one row and one column"
-        raise ValueError(msg)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(0.3 * table.shape[0] + 2.5, 3.5))
-    table.plot.bar(stacked=True, ax=ax, width=0.85, edgecolor="none", legend=False)
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(False)
-    ax.legend(
-        title=legend_title if legend_title is not None else table.columns.name,
-        loc="center left",
-        bbox_to_anchor=(1.02, 0.5),
-        frameon=False,
-    )
-    return ax
 
 
 def qc_by_cluster(
@@ -172,7 +110,7 @@ def qc_by_cluster(
     >>> qc.index[qc["flagged"]].tolist()  # doctest: +SKIP
     ['6', '7', '9', '11', '12']
     """
-    _check_adata(adata)
+    check_adata(adata)
     if fold <= 1:
         msg = f"fold must be larger than 1 (e.g. 1.5), not {fold!r}"
         raise ValueError(msg)

@@ -6,19 +6,18 @@ from collections.abc import Iterable
 
 import anndata as ad
 import scanpy as sc
+from scanpy import logging as logg
 
-from .prepare import HARMONY_KEY, N_PCS
-from .validation import require_obsm
-
-RESOLUTIONS = (0.4, 0.6, 1.0, 1.4)
-"""The Leiden resolutions of the lab."""
-N_NEIGHBORS = 15
-SEED = 0
-
-
-def leiden_key(resolution: float) -> str:
-    """``obs`` column of a Leiden clustering, as in the lab: ``leiden_key(1) == "leiden_1.0"``."""
-    return f"leiden_{float(resolution)}"
+from .._validation import check_adata, require_obsm
+from ..defaults import (
+    HARMONY_KEY,
+    LEIDEN_OPTIONS,
+    N_NEIGHBORS,
+    N_PCS,
+    RESOLUTIONS,
+    SEED,
+    leiden_key,
+)
 
 
 def graph_clustering(
@@ -62,7 +61,12 @@ def graph_clustering(
     >>> adata.obs["leiden_0.6"].cat.categories.size  # doctest: +SKIP
     13
     """
+    check_adata(adata)
     require_obsm(adata, use_rep)
+    resolutions = list(resolutions)
+    start = logg.info(
+        f"graph clustering on {use_rep!r}: {n_neighbors} neighbours, Leiden at {resolutions}"
+    )
     sc.pp.neighbors(
         adata, n_neighbors=n_neighbors, n_pcs=n_pcs, use_rep=use_rep, random_state=random_state
     )
@@ -71,8 +75,12 @@ def graph_clustering(
             adata,
             resolution=resolution,
             key_added=leiden_key(resolution),
-            flavor="igraph",
-            n_iterations=2,
-            directed=False,
             random_state=random_state,
+            **LEIDEN_OPTIONS,
         )
+    logg.info(
+        "    finished",
+        time=start,
+        deep="added\n    " + ", ".join(repr(leiden_key(r)) for r in resolutions)
+        + ", the cluster labels (adata.obs, categorical)",
+    )

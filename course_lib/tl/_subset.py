@@ -13,16 +13,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .validation import obs_labels
-
-T_MARKERS = ("CD3E",)
-"""Genes of T cells (the CD3 complex; NK cells lack it)."""
-NK_MARKERS = ("GNLY", "NKG7")
-"""Genes of NK cells (granulysin and NKG7, also in cytotoxic T cells at lower levels)."""
-
-
-def _check_clustering(adata: ad.AnnData, groupby: str) -> pd.Series:
-    return obs_labels(adata, groupby).astype(str)
+from .._validation import MissingKeyError, obs_labels
+from ..defaults import NK_MARKERS, T_MARKERS, T_NK_MIN_FRACTION
 
 
 def marker_means(
@@ -51,7 +43,7 @@ def marker_means(
     --------
     >>> marker_means(adata, "leiden_0.6", ["CD3E", "GNLY"])  # doctest: +SKIP
     """
-    labels = _check_clustering(adata, groupby)
+    labels = obs_labels(adata, groupby).astype(str)
     if use_raw and adata.raw is None:
         msg = "adata.raw is None; pass use_raw=False to read adata.X instead"
         raise ValueError(msg)
@@ -64,7 +56,7 @@ def marker_means(
     if missing:
         where = "adata.raw" if use_raw else "adata.X (try use_raw=True)"
         msg = f"genes {missing} are not in {where}; check the spelling (gene symbols)"
-        raise KeyError(msg)
+        raise MissingKeyError(msg)
     matrix = source.X[:, source.var_names.get_indexer(genes)]  # no view: views copy all of .raw
     matrix = matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix)
     means = pd.DataFrame(matrix, columns=genes, index=adata.obs_names).groupby(labels).mean()
@@ -80,7 +72,7 @@ def t_nk_clusters(
     *,
     t_markers: Sequence[str] = T_MARKERS,
     nk_markers: Sequence[str] = NK_MARKERS,
-    min_fraction: float = 0.5,
+    min_fraction: float = T_NK_MIN_FRACTION,
     exclude: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Decide for each cluster whether it is a T or NK cell cluster, from marker expression.
@@ -89,7 +81,7 @@ def t_nk_clusters(
     cluster; its NK score likewise for ``nk_markers``. A cluster counts as T (NK) if its
     score is at least ``min_fraction`` times the highest T (NK) score of any cluster.
     Clusters listed in ``exclude`` (e.g. the doublet or low-quality candidates of
-    :func:`course_lib.composition.qc_by_cluster`) are never selected.
+    :func:`course_lib.qc_by_cluster`) are never selected.
 
     Parameters
     ----------
@@ -166,7 +158,7 @@ def subset_from_raw(adata: ad.AnnData, groupby: str, clusters: Iterable[str]) ->
     --------
     >>> tnk = subset_from_raw(adata, "leiden_0.6", ["1", "4", "5"])  # doctest: +SKIP
     """
-    labels = _check_clustering(adata, groupby)
+    labels = obs_labels(adata, groupby).astype(str)
     if adata.raw is None:
         msg = "adata.raw is None; store the log-normalised data first with adata.raw = adata"
         raise ValueError(msg)

@@ -6,7 +6,7 @@ import anndata as ad
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
-from .validation import require_obs_column, require_obsm
+from .._validation import require_obs_column, require_obsm
 
 
 def same_sample_neighbour_share(

@@ -11,9 +11,16 @@ from scanpy import logging as logg
 from scipy.cluster.hierarchy import cut_tree, linkage
 from scipy.spatial.distance import pdist
 
-from .kmeans import check_n_clusters, embedding, size_ordered_labels
-from .prepare import HARMONY_KEY
-from .validation import check_adata
+from .._validation import (
+    MemoryBudgetError,
+    MissingKeyError,
+    check_adata,
+    check_n_clusters,
+    check_whole_number,
+    embedding,
+)
+from ..defaults import HARMONY_KEY
+from ._labels import size_ordered_labels
 
 METHODS = ("ward", "average", "complete", "single")
 """Linkage methods :func:`hierarchical` accepts."""
@@ -47,10 +54,7 @@ def distance_matrix_bytes(n_cells: int, *, condensed: bool = True, itemsize: int
     >>> distance_matrix_bytes(100_000)
     39999600000
     """
-    if isinstance(n_cells, bool) or not isinstance(n_cells, int | np.integer) or n_cells < 0:
-        msg = f"n_cells must be a whole number ≥ 0 such as adata.n_obs, got {n_cells!r}"
-        raise ValueError(msg)
-    n = int(n_cells)
+    n = check_whole_number("n_cells", n_cells, minimum=0, example=1000)
     pairs = n * (n - 1) // 2 if condensed else n * n
     return pairs * int(itemsize)
 
@@ -138,10 +142,10 @@ def _check_memory(n_cells: int, max_bytes: float | None) -> None:
             f"for the pairwise distances and their working copy, more than {format_bytes(limit)} "
             f"({source}). Cluster a random subsample instead "
             f"(sc.pp.subsample(adata, n_obs=...)), or a summary of the cells such as k-means "
-            f"centres, or use k-means (kmeans from course_lib.kmeans) or Leiden "
+            f"centres, or use k-means (course_lib.kmeans) or Leiden "
             f"(course_lib.graph_clustering), which never hold all pairwise distances."
         )
-        raise MemoryError(msg)
+        raise MemoryBudgetError(msg)
 
 
 def _as_ks(n_clusters: int | Sequence[int], x: np.ndarray) -> list[int]:
@@ -279,7 +283,7 @@ def cut_hierarchy(adata: ad.AnnData, n_clusters: int | Sequence[int], *, key: st
     stored = sorted(k for k, v in adata.uns.items() if isinstance(v, dict) and "linkage" in v)
     if key not in stored:
         msg = f"uns has no tree {key!r}; run hierarchical(adata, ...) first. Stored trees: {stored}"
-        raise KeyError(msg)
+        raise MissingKeyError(msg)
     merges = adata.uns[key]["linkage"]
     if merges.shape[0] != adata.n_obs - 1:
         msg = (

@@ -13,7 +13,8 @@ import numpy as np
 from threadpoolctl import threadpool_info
 from tqdm.auto import tqdm
 
-from .prepare import HARMONY_KEY, preparation_steps
+from ..defaults import HARMONY_KEY, SEED
+from .prepare import preparation_steps
 from .simulate import simulate_pbmc
 
 CACHE_ENV = "SCCLUST_CACHE_DIR"
@@ -40,7 +41,7 @@ def cache_dir() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "scclust-course"
 
 
-def cache_path(seed: int = 0) -> Path:
+def cache_path(seed: int = SEED) -> Path:
     """Path of the cached prepared dataset for ``seed``."""
     return cache_dir() / f"pbmc_covid_sim_v{DATASET_VERSION}_seed{seed}.h5ad"
 
@@ -86,7 +87,7 @@ def thread_settings() -> dict[str, int]:
     return settings
 
 
-def build_integrated(*, seed: int = 0, progress: bool = True) -> ad.AnnData:
+def build_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     """Simulate the PBMC dataset and run the lab's preprocessing on it (no caching).
 
     Parameters
@@ -171,7 +172,7 @@ def _ensure_writable(directory: Path) -> None:
         raise CacheDirError(msg) from error
 
 
-def load_integrated(*, seed: int = 0, progress: bool = True) -> ad.AnnData:
+def load_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     """Load the prepared COVID-19 vs control PBMC dataset, building it on first use.
 
     The first call simulates the data and runs the preprocessing (about a minute, with a
@@ -212,9 +213,3 @@ def load_integrated(*, seed: int = 0, progress: bool = True) -> ad.AnnData:
     _write_atomic(adata, path)
     return adata
 
-
-if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    print(f"course dataset: {cache_path()}")
-    prepared = load_integrated()
-    print(f"ready: {prepared.n_obs} cells x {prepared.n_vars} genes")

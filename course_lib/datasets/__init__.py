@@ -1,0 +1,49 @@
+"""The course dataset (``course_lib.datasets``): simulated, prepared like the lab, cached.
+
+========================  ==============================================================
+module                    what it holds
+========================  ==============================================================
+:mod:`.simulate`          the simulated COVID-19/control PBMC counts, with the truth
+:mod:`.prepare`           the lab's steps before clustering (QC … Harmony, UMAP)
+:mod:`.cache`             build once, cache atomically, load; dataset fingerprint
+:mod:`.download`          hash-checked downloads of real data (pooch)
+========================  ==============================================================
+
+Run ``python -m course_lib.datasets`` to build the dataset ahead of time.
+
+Examples
+--------
+>>> from course_lib.datasets import load_integrated
+>>> adata = load_integrated()  # doctest: +SKIP
+"""
+
+from .cache import (
+    CACHE_ENV,
+    DATASET_VERSION,
+    CacheDirError,
+    build_integrated,
+    cache_dir,
+    cache_path,
+    fingerprint,
+    load_integrated,
+    thread_settings,
+)
+from .download import fetch_file, load_h5ad
+from .simulate import CELL_TYPES, SAMPLES, simulate_pbmc
+
+__all__ = [
+    "CACHE_ENV",
+    "CELL_TYPES",
+    "DATASET_VERSION",
+    "SAMPLES",
+    "CacheDirError",
+    "build_integrated",
+    "cache_dir",
+    "cache_path",
+    "fetch_file",
+    "fingerprint",
+    "load_h5ad",
+    "load_integrated",
+    "simulate_pbmc",
+    "thread_settings",
+]

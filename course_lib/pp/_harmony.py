@@ -1,0 +1,74 @@
+"""Harmony batch correction of a PCA embedding, called directly from harmonypy."""
+
+from __future__ import annotations
+
+import anndata as ad
+import harmonypy
+import numpy as np
+from scanpy import logging as logg
+
+from .._validation import check_adata, require_obs_column, require_obsm
+from ..defaults import HARMONY_KEY, SAMPLE_KEY, SEED
+
+
+def run_harmony(
+    adata: ad.AnnData,
+    batch_key: str = SAMPLE_KEY,
+    *,
+    basis: str = "X_pca",
+    key_added: str | None = None,
+    random_state: int = SEED,
+) -> None:
+    """Correct ``obsm[basis]`` for ``batch_key`` with Harmony.
+
+    Calls :func:`harmonypy.run_harmony` directly (``scanpy.external.pp.harmony_integrate``
+    mis-reads the result shape of recent harmonypy releases).
+
+    Parameters
+    ----------
+    adata
+        Data with a PCA embedding in ``obsm[basis]``.
+    batch_key
+        ``obs`` column with the batch (here the sample) of each cell.
+    basis
+        ``obsm`` key of the embedding to correct.
+    key_added
+        Where to store the result, as in scanpy: by default ``obsm["X_pca_harmony"]`` and
+        ``uns["harmony"]``; otherwise ``obsm[key_added]`` and ``uns[key_added]``.
+    random_state
+        Seed of Harmony's k-means initialisation.
+
+    Returns
+    -------
+    ``None``; sets the corrected embedding (cells × components) in ``obsm`` and its
+    ``params`` (``batch_key``, ``basis``, ``random_state``) in ``uns``.
+
+    Examples
+    --------
+    >>> run_harmony(adata, "sample")  # doctest: +SKIP
+    >>> adata.obsm["X_pca_harmony"].shape  # doctest: +SKIP
+    (7733, 30)
+    >>> adata.uns["harmony"]["params"]["batch_key"]  # doctest: +SKIP
+    'sample'
+    """
+    check_adata(adata)
+    require_obsm(adata, basis, hint="Run sc.pp.pca first.")
+    require_obs_column(adata, batch_key)
+    obsm_key, uns_key = (HARMONY_KEY, "harmony") if key_added is None else (key_added, key_added)
+    start = logg.info(f"running Harmony on {basis!r}, correcting for {batch_key!r}")
+    embedding = np.asarray(adata.obsm[basis], dtype=np.float64)
+    result = harmonypy.run_harmony(
+        embedding, adata.obs, [batch_key], random_state=random_state, verbose=False
+    )
+    corrected = np.asarray(result.Z_corr)
+    if corrected.shape != embedding.shape:  # older harmonypy returns components × cells
+        corrected = corrected.T
+    adata.obsm[obsm_key] = corrected.astype(np.float32)
+    adata.uns[uns_key] = {
+        "params": {"batch_key": batch_key, "basis": basis, "random_state": random_state}
+    }
+    logg.info(
+        "    finished",
+        time=start,
+        deep=f"added\n    {obsm_key!r}, the corrected embedding (adata.obsm)",
+    )

@@ -1,0 +1,59 @@
+"""Tools (``course_lib.tl``): clustering, comparing clusterings, subsets and composition.
+
+Each function takes an AnnData and records its result under a documented key, like scanpy.
+
+==========================  ============================================================
+module                      what it holds
+==========================  ============================================================
+:mod:`._graph`              kNN graph + Leiden at the lab's resolutions
+:mod:`._kmeans`             k-means on an embedding
+:mod:`._hierarchical`       one hierarchical tree, cut at many k; its memory estimate
+:mod:`._labels`             cluster labels ordered by size, as scanpy gives them
+:mod:`._compare`            ARI/NMI, contingency tables, clusters of one population
+:mod:`._composition`        proportions per cluster, QC per cluster (doublet candidates)
+:mod:`._subset`             the T/NK rule from markers, a subset taken from ``.raw``
+:mod:`._diagnostics`        how much the kNN neighbourhoods mix samples
+==========================  ============================================================
+
+Examples
+--------
+>>> import course_lib
+>>> course_lib.tl.kmeans(adata, 10)  # doctest: +SKIP
+"""
+
+from ._compare import agreement, contingency_table, own_clusters
+from ._composition import QC_METRICS, proportion_table, qc_by_cluster
+from ._diagnostics import chance_same_sample_share, same_sample_neighbour_share
+from ._graph import graph_clustering
+from ._hierarchical import (
+    cut_hierarchy,
+    distance_matrix_bytes,
+    format_bytes,
+    hclust_key,
+    hierarchical,
+    linkage_bytes,
+)
+from ._kmeans import kmeans
+from ._subset import marker_means, subset_from_raw, t_nk_clusters
+
+__all__ = [
+    "QC_METRICS",
+    "agreement",
+    "chance_same_sample_share",
+    "contingency_table",
+    "cut_hierarchy",
+    "distance_matrix_bytes",
+    "format_bytes",
+    "graph_clustering",
+    "hclust_key",
+    "hierarchical",
+    "kmeans",
+    "linkage_bytes",
+    "marker_means",
+    "own_clusters",
+    "proportion_table",
+    "qc_by_cluster",
+    "same_sample_neighbour_share",
+    "subset_from_raw",
+    "t_nk_clusters",
+]
