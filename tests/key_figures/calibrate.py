@@ -50,14 +50,15 @@ def _environment(cache: Path, threads: int) -> dict[str, str]:
 
 def _build(seed: int, uncorrected: bool) -> None:
     """In this process: build the dataset for ``seed`` where the chapters will load it."""
-    from course_lib import data
+    from course_lib.datasets import build_integrated, cache_dir, cache_path
+    from course_lib.defaults import HARMONY_KEY
 
-    adata = data.build_integrated(seed=seed, progress=False)
+    adata = build_integrated(seed=seed, progress=False)
     if uncorrected:
-        adata.obsm[data.HARMONY_KEY] = adata.obsm["X_pca"].copy()
+        adata.obsm[HARMONY_KEY] = adata.obsm["X_pca"].copy()
         adata.obsm["X_umap"] = adata.obsm["X_umap_uncorr"].copy()
-    data.cache_dir().mkdir(parents=True, exist_ok=True)
-    adata.write_h5ad(data.cache_path(0))  # the chapters load seed 0's path
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    adata.write_h5ad(cache_path(0))  # the chapters load seed 0's path
 
 
 def _execute(chapter: str, out: Path) -> None:
