@@ -8,12 +8,12 @@ export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
 .PHONY: setup data browser book test lint benchmark calibrate clean
 
-setup: $(STAMP)  ## create .venv and install the pinned course environment
+setup: $(STAMP)  ## create .venv and install the pinned course environment and the dev tools
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (scclust-course)"
 	touch $@
 

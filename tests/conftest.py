@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import anndata as ad
 import numpy as np
 import pandas as pd
@@ -10,6 +12,16 @@ import pytest
 from course_lib.datasets import simulate_pbmc
 from course_lib.datasets.prepare import preparation_steps
 from tests.book_build import build_book
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Collect only test modules here: ``--doctest-modules`` is for ``course_lib``.
+
+    Without this, doctest collection would import every helper module in tests/, and
+    ``benchmarks/benchmark_chapters.py`` executes a chapter when it is imported.
+    """
+    helper = not collection_path.name.startswith(("test_", "conftest"))
+    return True if collection_path.suffix == ".py" and helper else None
 
 
 def prepare_small(seed: int = 0, n_cells: int = 900) -> ad.AnnData:

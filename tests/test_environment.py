@@ -1,4 +1,8 @@
-"""environment.yml (conda, for hubs and Binder) and pyproject.toml (pip) pin the same set."""
+"""environment.yml (conda, for hubs and Binder) and pyproject.toml (pip) pin the same set.
+
+pyproject.toml splits its pins into ``dependencies`` (what the chapters and the grader import)
+and the ``dev`` extra (test and book-building tools); environment.yml lists both.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,15 @@ ROOT = Path(__file__).resolve().parents[1]
 CONDA_NAMES = {"igraph": "python-igraph"}  # PyPI name → conda-forge name where they differ
 
 
-def _pyproject_pins() -> dict[str, str]:
+def _pyproject_requirements() -> list[str]:
+    """Every requirement of pyproject.toml: ``dependencies`` and the ``dev`` extra."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+
+
+def _pyproject_pins() -> dict[str, str]:
     pins = {}
-    for requirement in project["dependencies"]:
+    for requirement in _pyproject_requirements():
         name, version = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([^\s;]+)", requirement).groups()
         pins[CONDA_NAMES.get(name.lower(), name.lower())] = version
     return pins
@@ -38,8 +47,7 @@ def _conda_pins() -> dict[str, str]:
 
 
 def test_every_dependency_is_pinned_exactly():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    loose = [r for r in project["dependencies"] if "==" not in r]
+    loose = [r for r in _pyproject_requirements() if "==" not in r]
     assert loose == [], f"pin these with ==: {loose}"
 
 

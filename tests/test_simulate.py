@@ -86,12 +86,3 @@ def test_batch_effect_present_before_harmony_and_reduced_after(small_prepared):
     after = same_sample_neighbour_share(small_prepared, "X_pca_harmony")
     assert before > 3 * chance
     assert after < before / 2
-
-
-def test_neighbour_share_rejects_bad_input(small_prepared):
-    with pytest.raises(KeyError, match="obsm has no 'X_nope'; available"):
-        same_sample_neighbour_share(small_prepared, "X_nope")
-    with pytest.raises(KeyError, match="obs has no column 'donor'"):
-        same_sample_neighbour_share(small_prepared, "X_pca", batch_key="donor")
-    with pytest.raises(ValueError, match="n_neighbors must be between 1 and"):
-        same_sample_neighbour_share(small_prepared, "X_pca", n_neighbors=0)
