@@ -38,7 +38,13 @@ def fetch_file(url: str, sha256: str, *, directory: Path | None = None,
 
     Examples
     --------
-    >>> fetch_file("https://example.org/pbmc.h5ad", "3f…")  # doctest: +SKIP
+    >>> path = fetch_file("https://example.org/pbmc.h5ad", published_sha256)  # doctest: +SKIP
+
+    The hash is checked before anything is downloaded:
+
+    >>> fetch_file("https://example.org/pbmc.h5ad", "abc")
+    Traceback (most recent call last):
+    ValueError: sha256 must be 64 hexadecimal digits, got 'abc'...
     """
     if not _SHA256.match(sha256.lower()):
         msg = f"sha256 must be 64 hexadecimal digits, got {sha256!r}"
