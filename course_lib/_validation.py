@@ -15,6 +15,7 @@ Every message says what is wrong, what was given, and how to fix it.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 
 import anndata as ad
 import numpy as np
@@ -163,6 +164,44 @@ def check_whole_number(name: str, value: object, *, minimum: int, example: int) 
         msg = f"{name} must be at least {minimum}, e.g. {example}; got {value}"
         raise ValueError(msg)
     return int(value)
+
+
+def check_number(name: str, value: object, *, example: float | str) -> float:
+    """Return ``value`` unchanged if it is a real number (not a bool), else a :class:`TypeError`.
+
+    Examples
+    --------
+    >>> check_number("fold", "1.5", example=1.5)
+    Traceback (most recent call last):
+    TypeError: fold must be a number such as 1.5, got '1.5' (str)
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        msg = f"{name} must be a number such as {example}, got {value!r} ({type(value).__name__})"
+        raise TypeError(msg)
+    return value
+
+
+def check_list(name: str, value: object, *, example: str) -> list:
+    """``value`` as a list if it is list-like; a single string or number is a :class:`TypeError`.
+
+    A string is iterable, so without this check ``"CD3E"`` would be read as the genes
+    ``["C", "D", "3", "E"]`` and the cluster ``"12"`` as the clusters ``"1"`` and ``"2"``.
+
+    Examples
+    --------
+    >>> check_list("genes", ("CD3E", "GNLY"), example="['CD3E']")
+    ['CD3E', 'GNLY']
+    >>> check_list("genes", "CD3E", example="['CD3E']")
+    Traceback (most recent call last):
+    TypeError: genes must be a list such as ['CD3E'], got 'CD3E' (str); for one item pass ['CD3E']
+    """
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        msg = (
+            f"{name} must be a list such as {example}, got {value!r} ({type(value).__name__}); "
+            f"for one item pass [{value!r}]"
+        )
+        raise TypeError(msg)
+    return list(value)
 
 
 def check_n_clusters(n_clusters: object, x: np.ndarray) -> int:

@@ -186,7 +186,7 @@ CASES = [
     bad("hierarchical-max_bytes-negative", hierarchical, BLOBS, 4, max_bytes=-5,
         error=ValueError, message="max_bytes must be a positive number of bytes such as 2e9"),
     bad("hierarchical-max_bytes-string", hierarchical, BLOBS, 4, max_bytes="1GB",
-        error=TypeError, message="max_bytes must be a number such as"),
+        error=TypeError, message="max_bytes must be a number such as 2e9"),
     bad("cut_hierarchy-without-tree", cut_hierarchy, BLOBS, 3,
         error=MissingKeyError, message="uns has no tree 'ward'; run hierarchical(adata, ...)"),
     bad("distance_matrix_bytes-negative", distance_matrix_bytes, -1,

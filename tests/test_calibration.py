@@ -2,8 +2,9 @@
 
 Each test recomputes the scores of legitimate answers (other seeds, the other Leiden
 flavour, other ``n_init``) and of wrong ones (uncorrected embedding, far resolution, wrong
-linkage, ...) and asserts each threshold of :mod:`course_lib.checks` lies between them, so a
-dependency bump that moves the spread fails here instead of failing right answers in class.
+linkage, ...) with :mod:`tests.exercise_calibration` and asserts each threshold of
+:mod:`course_lib.checks.thresholds` lies between them, so a dependency bump that moves the
+spread fails here instead of failing right answers in class.
 Run with ``pytest tests/test_calibration.py -s`` to see the measured numbers.
 """
 
@@ -13,7 +14,9 @@ import anndata as ad
 import numpy as np
 import pytest
 
-from course_lib import calibration, checks
+from course_lib.checks import references, scores, thresholds
+from course_lib.defaults import HARMONY_KEY, N_INIT
+from tests import exercise_calibration as calibration
 
 pytestmark = [
     pytest.mark.slow,
@@ -39,12 +42,13 @@ def report(name: str, spread: calibration.Spread) -> None:
 def test_leiden_thresholds(course_data, resolution):
     spread = calibration.leiden_spread(course_data, resolution, seeds=(3, 4))
     report(f"Leiden {resolution}", spread)
-    assert spread.separates(checks.LEIDEN_MIN_ARI)
-    assert spread.separates(checks.LEIDEN_STRICT_ARI)
-    references = [
-        checks.reference_leiden(course_data, resolution, seed=s) for s in checks.REFERENCE_SEEDS
+    assert spread.separates(thresholds.LEIDEN_MIN_ARI)
+    assert spread.separates(thresholds.LEIDEN_STRICT_ARI)
+    refs = [
+        references.reference_leiden(course_data, resolution, seed=s)
+        for s in references.REFERENCE_SEEDS
     ]
-    low, high = checks._count_range(float(np.median([r.nunique() for r in references])))
+    low, high = scores.count_range(float(np.median([r.nunique() for r in refs])))
     legit_counts = [spread.counts[name] for name in spread.legit]
     assert all(low <= n <= high for n in legit_counts), (low, high, spread.counts)
     assert not low <= spread.counts["X_pca seed 3"] <= high  # the count also flags X_pca
@@ -53,43 +57,43 @@ def test_leiden_thresholds(course_data, resolution):
 def test_knn_overlap_threshold(course_data):
     spread = calibration.knn_spread(course_data, seeds=(3,))
     report("kNN overlap", spread)
-    assert spread.separates(checks.KNN_MIN_OVERLAP)
+    assert spread.separates(thresholds.KNN_MIN_OVERLAP)
 
 
 def test_kmeans_thresholds(course_data):
     spread = calibration.kmeans_spread(course_data, 10)
     report("k-means 10 (-excess)", spread)
-    assert spread.separates(-checks.KMEANS_MAX_EXCESS)
+    assert spread.separates(-thresholds.KMEANS_MAX_EXCESS)
     as_asked = calibration.Spread(
-        legit={k: v for k, v in spread.legit.items() if k.endswith("n_init=10")},
+        legit={k: v for k, v in spread.legit.items() if k.endswith(f"n_init={N_INIT}")},
         wrong=spread.wrong,
     )
-    assert as_asked.separates(-checks.KMEANS_STRICT_EXCESS)
+    assert as_asked.separates(-thresholds.KMEANS_STRICT_EXCESS)
 
 
 def test_inertia_tolerance(course_data):
     spread = calibration.inertia_spread(course_data, seeds=(3,))
     report("inertias (-max rel. error)", spread)
-    assert spread.separates(-checks.INERTIA_RTOL)
-    assert spread.separates(-checks.INERTIA_STRICT_RTOL)
+    assert spread.separates(-thresholds.INERTIA_RTOL)
+    assert spread.separates(-thresholds.INERTIA_STRICT_RTOL)
 
 
 def test_ward_thresholds(course_data):
     spread = calibration.ward_spread(course_data, 10)
     report("Ward 10", spread)
-    assert spread.separates(checks.WARD_MIN_ARI)
-    assert spread.separates(checks.WARD_STRICT_ARI)
+    assert spread.separates(thresholds.WARD_MIN_ARI)
+    assert spread.separates(thresholds.WARD_STRICT_ARI)
 
 
 def test_subset_thresholds(course_data):
     precision, recall = calibration.subset_spread(course_data)
     report("T/NK subset precision", precision)
     report("T/NK subset recall", recall)
-    for min_precision, min_recall in (checks.SUBSET_MIN, checks.SUBSET_STRICT):
+    for min_precision, min_recall in (thresholds.SUBSET_MIN, thresholds.SUBSET_STRICT):
         assert precision.separates(min_precision)
         assert recall.separates(min_recall)
     assert all(
-        "flagged kept" not in name or score < checks.SUBSET_MIN[0]
+        "flagged kept" not in name or score < thresholds.SUBSET_MIN[0]
         for name, score in precision.wrong.items()
     )  # keeping doublets fails
 
@@ -98,7 +102,7 @@ def test_doublet_thresholds(course_data):
     precision, recall = calibration.doublet_spread(course_data)
     report("doublet clusters precision", precision)
     report("doublet clusters recall", recall)
-    for min_precision, min_recall in (checks.DOUBLET_MIN, checks.DOUBLET_STRICT):
+    for min_precision, min_recall in (thresholds.DOUBLET_MIN, thresholds.DOUBLET_STRICT):
         assert precision.separates(min_precision)
         assert recall.separates(min_recall)
 
@@ -106,8 +110,8 @@ def test_doublet_thresholds(course_data):
 def test_hvg_thresholds(course_data):
     spread = calibration.hvg_spread(course_data)
     report("subset HVG overlap", spread)
-    assert spread.separates(checks.HVG_MIN_OVERLAP)
-    assert spread.separates(checks.HVG_STRICT_OVERLAP)
+    assert spread.separates(thresholds.HVG_MIN_OVERLAP)
+    assert spread.separates(thresholds.HVG_STRICT_OVERLAP)
 
 
 def test_subcluster_thresholds(course_data):
@@ -117,15 +121,15 @@ def test_subcluster_thresholds(course_data):
         legit=spread.legit,
         wrong={k: v for k, v in spread.wrong.items() if "full data's embedding" not in k},
     )  # that answer is caught by its graph (hidden test), not by its labels
-    assert by_labels.separates(checks.SUBCLUSTER_MIN_ARI)
-    assert by_labels.separates(checks.SUBCLUSTER_STRICT_ARI)
+    assert by_labels.separates(thresholds.SUBCLUSTER_MIN_ARI)
+    assert by_labels.separates(thresholds.SUBCLUSTER_STRICT_ARI)
 
 
 def test_lineage_thresholds(course_data):
     precision, recall = calibration.lineage_spread(course_data)
     report("B clusters precision", precision)
     report("B clusters recall", recall)
-    for min_precision, min_recall in (checks.LINEAGE_MIN, checks.LINEAGE_STRICT):
+    for min_precision, min_recall in (thresholds.LINEAGE_MIN, thresholds.LINEAGE_STRICT):
         assert precision.legit_min >= min_precision
         assert recall.separates(min_recall)
 
@@ -133,15 +137,13 @@ def test_lineage_thresholds(course_data):
 def test_ward_platelet_thresholds(course_data):
     from course_lib.tl import hierarchical
 
-    tree = ad.AnnData(
-        obs=course_data.obs[[]].copy(), obsm={"X_pca_harmony": course_data.obsm["X_pca_harmony"]}
-    )
+    tree = references.cells_only(course_data)
     hierarchical(tree, 10)
     precision, recall = calibration.lineage_spread(
         course_data, "Platelet", clusterings={"Ward 10": tree.obs["ward_10"]}
     )
     report("Ward platelet clusters precision", precision)
-    for min_precision, min_recall in (checks.LINEAGE_MIN, checks.LINEAGE_STRICT):
+    for min_precision, min_recall in (thresholds.LINEAGE_MIN, thresholds.LINEAGE_STRICT):
         assert precision.separates(min_precision)
         assert recall.legit_min >= min_recall
 
@@ -150,10 +152,10 @@ def test_knee_is_stable(course_data):
     """The knee of exercise 2's curve is the same for legitimate curves (other seeds)."""
     from sklearn.cluster import KMeans
 
-    embedding = np.asarray(course_data.obsm["X_pca_harmony"])
+    embedding = np.asarray(course_data.obsm[HARMONY_KEY])
     ks = range(2, 16, 2)
     knees = {
-        (seed, n_init): checks.knee(
+        (seed, n_init): scores.knee(
             {
                 k: KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(embedding).inertia_
                 for k in ks

@@ -11,18 +11,18 @@ import numpy as np
 import pandas as pd
 import pytest
 import scanpy as sc
+from sklearn.metrics import adjusted_rand_score
 
 from course_lib import checks
+from course_lib.checks import references, scores
+from course_lib.defaults import HARMONY_KEY, LINEAGE_KEY, N_NEIGHBORS, TRUTH_KEY
+from tests.exercise_calibration import chapter_subset
 
 pytestmark = pytest.mark.filterwarnings("ignore:In the future, the default backend:FutureWarning")
 
 
 def leiden(adata: ad.AnnData, resolution: float, key: str, *, seed: int = 0, flavor="igraph"):
-    options = (
-        {"flavor": "igraph", "n_iterations": 2, "directed": False}
-        if flavor == "igraph"
-        else {"flavor": "leidenalg"}
-    )
+    options = references.leiden_options(flavor)
     sc.tl.leiden(adata, resolution=resolution, key_added=key, random_state=seed, **options)
 
 
@@ -35,7 +35,7 @@ def ref(small_prepared_session: ad.AnnData) -> ad.AnnData:
 @pytest.fixture
 def answered(small_prepared: ad.AnnData) -> ad.AnnData:
     """A correct student answer to exercise 1."""
-    sc.pp.neighbors(small_prepared, n_neighbors=15, use_rep="X_pca_harmony")
+    sc.pp.neighbors(small_prepared, n_neighbors=N_NEIGHBORS, use_rep=HARMONY_KEY)
     leiden(small_prepared, 0.6, "leiden_0.6")
     leiden(small_prepared, 1.0, "leiden_1.0")
     return small_prepared
@@ -44,7 +44,7 @@ def answered(small_prepared: ad.AnnData) -> ad.AnnData:
 @pytest.fixture
 def uncorrected(small_prepared: ad.AnnData) -> ad.AnnData:
     """The usual mistake: graph and clustering on the uncorrected PCA."""
-    sc.pp.neighbors(small_prepared, n_neighbors=15, use_rep="X_pca")
+    sc.pp.neighbors(small_prepared, n_neighbors=N_NEIGHBORS, use_rep="X_pca")
     leiden(small_prepared, 0.6, "leiden_0.6")
     return small_prepared
 
@@ -140,7 +140,7 @@ def test_leiden_wrong_resolution_named_from_params(answered, ref):
 
 def test_leiden_default_resolution_named(answered, ref):
     """Forgetting ``resolution=`` runs scanpy's default 1, recorded in uns."""
-    sc.tl.leiden(answered, key_added="leiden_0.6", flavor="igraph", n_iterations=2, directed=False)
+    sc.tl.leiden(answered, key_added="leiden_0.6", **references.leiden_options())
     msg = fails(checks.check_leiden, answered, 0.6, reference=ref)
     assert "resolution=1" in msg
 
@@ -184,7 +184,7 @@ def test_leiden_reference_computed_once(answered, ref, monkeypatch):
     def no_leiden(*args, **kwargs):
         raise RuntimeError("reference recomputed")
 
-    monkeypatch.setattr(checks.sc.tl, "leiden", no_leiden)
+    monkeypatch.setattr(sc.tl, "leiden", no_leiden)
     checks.check_leiden(answered, 0.6, strict=True, reference=ref)
 
 
@@ -193,7 +193,7 @@ def test_leiden_message_does_not_leak_reference(answered, ref):
     leiden(answered, 0.02, "leiden_0.6")
     del answered.uns["leiden_0.6"]
     msg = fails(checks.check_leiden, answered, 0.6, reference=ref)
-    sizes = checks.reference_leiden(ref, 0.6).value_counts()
+    sizes = references.reference_leiden(ref, 0.6).value_counts()
     assert not any(f"{size}" in msg.split() for size in sizes if size > 100)
 
 
@@ -211,6 +211,25 @@ def test_bad_input_dataframe(answered, ref):
 def test_bad_input_other_type(ref):
     msg = fails(checks.check_neighbors, "adata", reference=ref)
     assert "expected an AnnData object for `adata`, got str" in msg
+
+
+def test_bad_input_empty(answered, ref):
+    msg = fails(checks.check_leiden, answered[:0].copy(), 0.6, reference=ref)
+    assert "`adata` has no cells" in msg and "not an empty selection" in msg
+
+
+def test_library_validation_becomes_the_checks_message():
+    """A course_lib._validation error is a failed check in the check's wording, without the
+    library's traceback; a kind of error the check has no wording for is re-raised."""
+    from course_lib._validation import MissingKeyError, require_obs_column
+    from course_lib.checks._feedback import validated
+
+    cells = ad.AnnData(obs=pd.DataFrame(index=["c1"]))
+    with pytest.raises(AssertionError, match="^no column 'k'$") as info:
+        validated(require_obs_column, cells, "k", missing="no column 'k'")
+    assert info.value.__context__ is None
+    with pytest.raises(MissingKeyError):
+        validated(require_obs_column, cells, "k", value="not used")
 
 
 def test_bad_input_missing_key(answered, ref):
@@ -252,7 +271,7 @@ def test_bad_input_renamed_cells(answered, ref):
 )
 def test_partition_questions_take_any_label_type(answered, ref, convert, capsys):
     """A question that only needs the partition does not fail on the format of the labels."""
-    value = checks.adjusted_rand_score(answered.obs["leiden_0.6"], answered.obs["leiden_1.0"])
+    value = adjusted_rand_score(answered.obs["leiden_0.6"], answered.obs["leiden_1.0"])
     for key in ("leiden_0.6", "leiden_1.0"):
         answered.obs[key] = convert(answered.obs[key])
     checks.check_leiden(answered, 0.6, strict=True, reference=ref)
@@ -288,7 +307,7 @@ def test_unexpected_error_becomes_student_message(answered, ref):
 
 # ----------------------------------------------------------------------------- agreement
 def test_agreement_pass(answered, capsys):
-    value = checks.adjusted_rand_score(answered.obs["leiden_0.6"], answered.obs["leiden_1.0"])
+    value = adjusted_rand_score(answered.obs["leiden_0.6"], answered.obs["leiden_1.0"])
     checks.check_agreement(value, answered, "leiden_0.6", "leiden_1.0")
     assert capsys.readouterr().out.startswith("✔ ARI between 'leiden_0.6' and 'leiden_1.0'")
 
@@ -373,7 +392,7 @@ def test_ari_after_int_kmeans_labels(answered, capsys):
     """The k-means vs Leiden question scores the ARI even if k-means labels are integers."""
     model = kmeans(answered)
     answered.obs["kmeans_10"] = model.labels_
-    value = checks.adjusted_rand_score(model.labels_, answered.obs["leiden_0.6"])
+    value = adjusted_rand_score(model.labels_, answered.obs["leiden_0.6"])
     checks.check_agreement(value, answered, "kmeans_10", "leiden_0.6")
     assert capsys.readouterr().out.startswith("✔")
 
@@ -619,15 +638,12 @@ def test_condition_composition_mistakes(clustered, make, expected):
 # ----------------------------------------------------------------------------- cluster choices
 def truth_clusters(adata, column, value, key="leiden_0.6"):
     """The clusters made mostly of cells with ``obs[column] == value`` (the right answer)."""
-    share = (adata.obs[column].astype(str) == value).groupby(adata.obs[key], observed=True).mean()
-    return share.index[share > 0.5].astype(str).tolist()
+    return scores.mostly(adata.obs[key], adata.obs[column].astype(str) == value)
 
 
 def test_doublet_clusters_pass(clustered, ref, capsys):
     """A clustering with a cluster of doublets ('d'); integer labels work too."""
-    import course_lib
-
-    is_doublet = (clustered.obs[course_lib.TRUTH_KEY] == "doublet").to_numpy()
+    is_doublet = (clustered.obs[TRUTH_KEY] == scores.DOUBLET).to_numpy()
     codes = clustered.obs["leiden_0.6"].cat.codes.to_numpy().copy()
     codes[is_doublet] = 99
     clustered.obs["leiden_0.6"] = codes
@@ -647,9 +663,7 @@ def test_doublet_clusters_mistakes(clustered, ref):
 
 
 def test_lineage_clusters(clustered, ref, capsys):
-    import course_lib
-
-    b_cells = truth_clusters(clustered, course_lib.LINEAGE_KEY, "B")
+    b_cells = truth_clusters(clustered, LINEAGE_KEY, "B")
     checks.check_lineage_clusters(b_cells, clustered, "B", strict=True, reference=ref)
     assert capsys.readouterr().out.startswith("✔ clusters: ")
     others = [c for c in clustered.obs["leiden_0.6"].cat.categories if c not in b_cells]
@@ -658,16 +672,11 @@ def test_lineage_clusters(clustered, ref, capsys):
 
 
 # ----------------------------------------------------------------------------- T/NK subset
-def tnk_subset(adata, *, nk=True, t=True, extra=(), exclude_flagged=True):
+def tnk_subset(adata, *, with_nk=True):
     """Chapter 5's rule on the small data: ``(clusters, other clusters)``."""
-    from course_lib.tl import qc_by_cluster, t_nk_clusters
-
-    qc = qc_by_cluster(adata, "leiden_0.6")
-    flagged = qc.index[qc["flagged"]].tolist() if exclude_flagged else []
-    rule = t_nk_clusters(adata, "leiden_0.6", exclude=flagged)
-    chosen = rule.index[(rule["is_t"] & t | rule["is_nk"] & nk) & ~rule["excluded"]].tolist()
-    others = [c for c in rule.index if c not in chosen]
-    return [*chosen, *extra], others
+    chosen = chapter_subset(adata, "leiden_0.6", with_nk=with_nk)
+    others = [c for c in adata.obs["leiden_0.6"].cat.categories if c not in chosen]
+    return chosen, others
 
 
 def take(adata, clusters):
@@ -678,15 +687,13 @@ def take(adata, clusters):
 
 def test_tnk_subset_pass(answered, ref, capsys):
     """The T and NK cells themselves (on the small data, doublets hide inside T clusters)."""
-    import course_lib
-
-    is_tnk = answered.obs[course_lib.LINEAGE_KEY] == "T/NK"
+    is_tnk = answered.obs[LINEAGE_KEY] == scores.TNK_LINEAGE
     checks.check_tnk_subset(answered[is_tnk].copy(), strict=True, reference=ref)
     assert capsys.readouterr().out.startswith("✔ tnk: ")
 
 
 def test_tnk_subset_without_nk(answered, ref):
-    clusters, _ = tnk_subset(answered, nk=False)
+    clusters, _ = tnk_subset(answered, with_nk=False)
     msg = fails(checks.check_tnk_subset, take(answered, clusters), reference=ref)
     assert "misses" in msg and "NK cells lack CD3E" in msg
 
@@ -701,12 +708,10 @@ def test_tnk_subset_with_other_cluster(answered, ref):
 
 def test_tnk_subset_keeping_doublets_fails(answered, ref):
     """Technical cells count against the subset: here all doublets and damaged cells added."""
-    import course_lib
-
     clusters, _ = tnk_subset(answered)
     cells = answered.obs_names[
         answered.obs["leiden_0.6"].isin(clusters)
-        | answered.obs[course_lib.LINEAGE_KEY].isin(["doublet", "low quality"])
+        | answered.obs[LINEAGE_KEY].isin(scores.TECHNICAL)
     ]
     msg = fails(checks.check_tnk_subset, answered[cells].copy(), reference=ref)
     assert "doublets or damaged cells" in msg and "flagged clusters out" in msg
@@ -813,12 +818,12 @@ def test_leiden_strict_requires_harmony_graph(answered, ref):
 
 # ----------------------------------------------------------------------------- knee
 def test_knee_known_answer():
-    assert checks.knee({2: 10.0, 4: 4.0, 6: 3.0, 8: 2.5}) == 4
-    assert checks.knee({2: 10.0, 4: 9.0, 6: 2.0, 8: 1.5}) == 6
+    assert scores.knee({2: 10.0, 4: 4.0, 6: 3.0, 8: 2.5}) == 4
+    assert scores.knee({2: 10.0, 4: 9.0, 6: 2.0, 8: 1.5}) == 6
 
 
 def test_knee_pass_on_own_curve(inertias, ref, capsys):
-    own = checks.knee(inertias)
+    own = scores.knee(inertias)
     checks.check_knee(own, "b", inertias, KS, reference=ref)
     checks.check_knee(float(own), "b", inertias, KS, reference=ref)
     assert capsys.readouterr().out.count(f"✔ knee at k = {own}") == 2
@@ -826,8 +831,8 @@ def test_knee_pass_on_own_curve(inertias, ref, capsys):
 
 def test_knee_uses_reference_curve_when_own_is_broken(ref, capsys):
     """A broken elbow answer costs the elbow question only."""
-    curve = {k: checks.reference_inertia(ref, k, n_init=3) for k in KS}
-    checks.check_knee(checks.knee(curve), "b", None, KS, reference=ref)
+    curve = {k: references.reference_inertia(ref, k, n_init=3) for k in KS}
+    checks.check_knee(scores.knee(curve), "b", None, KS, reference=ref)
     assert capsys.readouterr().out.startswith("✔ knee at k = ")
 
 
@@ -840,6 +845,37 @@ def test_knee_uses_reference_curve_when_own_is_broken(ref, capsys):
     ],
 )
 def test_knee_mistakes(inertias, ref, knee_shift, meaning, expected):
-    value = checks.knee(inertias) + knee_shift
+    value = scores.knee(inertias) + knee_shift
     msg = fails(checks.check_knee, value, meaning, inertias, KS, reference=ref)
     assert expected in msg and ("chapter 2" in msg or "one of" in msg)
+
+
+# ----------------------------------------------------------------------------- scores
+def test_precision_recall_known_answers():
+    chosen = np.array([True, True, False, False])
+    truth = np.array([True, False, True, False])
+    assert scores.precision_recall(chosen, truth) == (0.5, 0.5)
+    assert scores.precision_recall(np.zeros(4, bool), truth) == (0.0, 0.0)  # nothing chosen
+    assert scores.precision_recall(chosen, np.zeros(4, bool)) == (0.0, 1.0)  # nothing to find
+
+
+def test_mostly_ignores_label_names():
+    truth = pd.Series([True, True, False, True, False])
+    labels = pd.Series(["a", "a", "b", "c", "c"])
+    assert scores.mostly(labels, truth) == ["a"]
+    assert scores.mostly(labels.map({"a": "z", "b": "y", "c": "x"}), truth) == ["z"]
+
+
+def test_subset_precision_recall(answered):
+    is_tnk = answered.obs[LINEAGE_KEY] == scores.TNK_LINEAGE
+    assert scores.subset_precision_recall(answered, answered.obs_names[is_tnk]) == (1.0, 1.0)
+    assert scores.subset_precision_recall(answered, answered.obs_names)[1] == 1.0
+    assert scores.subset_precision_recall(answered, [])[0] == 0.0
+
+
+def test_doublet_precision_recall():
+    labels = pd.Series(["a", "a", "b", "b", "c"])
+    is_doublet = pd.Series([True, True, True, False, False])  # 'a' is mostly doublets
+    assert scores.doublet_precision_recall(labels, is_doublet, ["a"]) == (1.0, 1.0)
+    assert scores.doublet_precision_recall(labels, is_doublet, ["a", "b"]) == (0.75, 1.0)
+    assert scores.doublet_precision_recall(labels, is_doublet, ["b"]) == (0.5, 0.0)

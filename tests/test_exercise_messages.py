@@ -20,6 +20,7 @@ import pytest
 import scanpy as sc
 
 from course_lib import checks
+from course_lib.checks import references, scores
 from course_lib.tl import hierarchical, subset_from_raw
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::UserWarning")
@@ -171,7 +172,7 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
         (
             "check_knee",
             lambda: checks.check_knee(
-                checks.knee({k: checks.reference_inertia(ref, k, n_init=3) for k in ks}),
+                scores.knee({k: references.reference_inertia(ref, k, n_init=3) for k in ks}),
                 "a",
                 None,
                 ks,

@@ -46,8 +46,17 @@ def fetch_file(url: str, sha256: str, *, directory: Path | None = None,
     Traceback (most recent call last):
     ValueError: sha256 must be 64 hexadecimal digits, got 'abc'...
     """
+    if not isinstance(sha256, str):
+        msg = (
+            f"sha256 must be a string of 64 hexadecimal digits, got {sha256!r} "
+            f"({type(sha256).__name__}); copy the hash published with the file"
+        )
+        raise TypeError(msg)
     if not _SHA256.match(sha256.lower()):
-        msg = f"sha256 must be 64 hexadecimal digits, got {sha256!r}"
+        msg = (
+            f"sha256 must be 64 hexadecimal digits, got {sha256!r}; "
+            "copy the full hash published with the file"
+        )
         raise ValueError(msg)
     target = Path(directory) if directory is not None else cache_dir() / "downloads"
     path = pooch.retrieve(

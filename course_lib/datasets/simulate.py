@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._validation import check_whole_number
 from ..defaults import CONDITION_KEY, LINEAGE_KEY, SAMPLE_KEY, TRUTH_KEY
 
 SAMPLES: dict[str, str] = {
@@ -205,12 +206,8 @@ def simulate_pbmc(
     >>> adata.obs["sample"].nunique()
     8
     """
-    if n_background_genes < 50:
-        msg = f"n_background_genes must be at least 50, not {n_background_genes}"
-        raise ValueError(msg)
-    if n_cells < 2:
-        msg = f"n_cells must be at least 2, not {n_cells}"
-        raise ValueError(msg)
+    check_whole_number("n_background_genes", n_background_genes, minimum=50, example=3800)
+    check_whole_number("n_cells", n_cells, minimum=2, example=8000)
     rng = np.random.default_rng(seed)
     genes = _gene_names(n_background_genes)
     index = {g: i for i, g in enumerate(genes)}

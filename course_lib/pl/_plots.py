@@ -7,6 +7,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import scanpy as sc
 
+from .._validation import check_whole_number
+
 
 def setup_plotting(*, dpi: int = 80) -> None:
     """Readable figure defaults for the book and quiet scanpy logging.
@@ -19,9 +21,19 @@ def setup_plotting(*, dpi: int = 80) -> None:
     >>> import course_lib
     >>> course_lib.setup_plotting()
     """
+    check_whole_number("dpi", dpi, minimum=1, example=80)
     sc.settings.verbosity = 1
     sc.settings.set_figure_params(dpi=dpi, frameon=True, facecolor="white", figsize=(4.5, 4))
     mpl.rcParams.update({"axes.titlesize": 12, "axes.labelsize": 10, "figure.autolayout": False})
+
+
+def _check_table(table: object, source: str) -> None:
+    if not isinstance(table, pd.DataFrame):
+        msg = f"expected a pandas DataFrame, got {type(table).__name__}; pass {source}(...)"
+        raise TypeError(msg)
+    if table.empty:
+        msg = "the table is empty; pass a table with at least one row and one column"
+        raise ValueError(msg)
 
 
 def contingency_heatmap(
@@ -46,8 +58,15 @@ def contingency_heatmap(
 
     Examples
     --------
-    >>> contingency_heatmap(table, title="Leiden 0.6 vs k-means 10")  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> table = pd.DataFrame([[8, 1], [0, 5]], index=pd.Index(["0", "1"], name="leiden_0.6"),
+    ...                      columns=pd.Index(["0", "1"], name="kmeans_2"))
+    >>> ax = contingency_heatmap(table, title="Leiden 0.6 vs k-means 2")
+    >>> ax.get_xlabel(), ax.get_ylabel(), ax.get_title()
+    ('kmeans_2', 'leiden_0.6', 'Leiden 0.6 vs k-means 2')
+    >>> plt.close(ax.figure)
     """
+    _check_table(table, "contingency_table")
     if ax is None:
         _, ax = plt.subplots(figsize=(0.35 * table.shape[1] + 2.5, 0.3 * table.shape[0] + 1.5))
     image = ax.imshow(table.to_numpy(), aspect="auto", cmap=cmap)
@@ -90,16 +109,16 @@ def stacked_bar(
 
     Examples
     --------
-    >>> table = course_lib.proportion_table(adata, "leiden_0.6", "type")  # doctest: +SKIP
-    >>> stacked_bar(table, title="Condition per cluster", xlabel="cluster",
-    ...             ylabel="fraction of cells")  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"ctrl": [0.7, 0.2], "covid": [0.3, 0.8]},
+    ...                      index=pd.Index(["0", "1"], name="leiden_0.6"))
+    >>> ax = stacked_bar(table, title="Condition per cluster", xlabel="cluster",
+    ...                  ylabel="fraction of cells", legend_title="type")
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['ctrl', 'covid']
+    >>> plt.close(ax.figure)
     """
-    if not isinstance(table, pd.DataFrame):
-        msg = f"expected a pandas DataFrame, got {type(table).__name__}; pass proportion_table(...)"
-        raise TypeError(msg)
-    if table.empty:
-        msg = "the table is empty; pass a table with at least one row and one column"
-        raise ValueError(msg)
+    _check_table(table, "proportion_table")
     if ax is None:
         _, ax = plt.subplots(figsize=(0.3 * table.shape[0] + 2.5, 3.5))
     table.plot.bar(stacked=True, ax=ax, width=0.85, edgecolor="none", legend=False)

@@ -45,11 +45,26 @@ def run_harmony(
 
     Examples
     --------
-    >>> run_harmony(adata, "sample")  # doctest: +SKIP
-    >>> adata.obsm["X_pca_harmony"].shape  # doctest: +SKIP
-    (7733, 30)
-    >>> adata.uns["harmony"]["params"]["batch_key"]  # doctest: +SKIP
-    'sample'
+    Two samples whose cells are shifted against each other:
+
+    >>> import anndata as ad, numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> sample = np.repeat(["a", "b"], 30)
+    >>> pca = rng.normal(size=(60, 5)) + np.where(sample == "a", 0.0, 3.0)[:, None]
+    >>> obs = pd.DataFrame({"sample": sample}, index=[f"c{i}" for i in range(60)])
+    >>> cells = ad.AnnData(obs=obs, obsm={"X_pca": pca})
+    >>> run_harmony(cells, "sample")
+    >>> cells.obsm["X_pca_harmony"].shape
+    (60, 5)
+    >>> cells.uns["harmony"]["params"]
+    {'batch_key': 'sample', 'basis': 'X_pca', 'random_state': 0}
+
+    The distance between the two samples' mean positions shrinks:
+
+    >>> def gap(x):
+    ...     return np.linalg.norm(x[sample == "a"].mean(axis=0) - x[sample == "b"].mean(axis=0))
+    >>> bool(gap(cells.obsm["X_pca_harmony"]) < gap(pca) / 2)
+    True
     """
     check_adata(adata)
     require_obsm(adata, basis, hint="Run sc.pp.pca first.")

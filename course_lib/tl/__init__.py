@@ -17,8 +17,13 @@ module                      what it holds
 
 Examples
 --------
+>>> import anndata as ad, numpy as np
 >>> import course_lib
->>> course_lib.tl.kmeans(adata, 10)  # doctest: +SKIP
+>>> cells = ad.AnnData(obsm={"X_pca_harmony": np.array([[0.0], [1.0], [10.0], [11.0]])})
+>>> course_lib.tl.kmeans(cells, 2)
+>>> course_lib.tl.hierarchical(cells, 2)
+>>> course_lib.tl.agreement(cells, "kmeans_2", "ward_2")
+{'ari': 1.0, 'nmi': 1.0}
 """
 
 from ._compare import agreement, contingency_table, own_clusters

@@ -8,7 +8,7 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
-from .._validation import check_adata, obs_labels
+from .._validation import check_adata, check_number, obs_labels
 
 QC_METRICS = ("total_counts", "n_genes_by_counts", "pct_counts_mt")
 """The per-cell quality metrics plotted per cluster: UMIs, detected genes, % mitochondrial."""
@@ -49,9 +49,22 @@ def proportion_table(
 
     Examples
     --------
-    >>> table = proportion_table(adata, "leiden_0.6", "sample")  # doctest: +SKIP
-    >>> table.sum(axis=1).round(6).unique()  # doctest: +SKIP
-    array([1.])
+    Sample A has 4 cells (3 in cluster x), sample B 2 cells (1 in cluster x):
+
+    >>> import anndata as ad, pandas as pd
+    >>> obs = pd.DataFrame({"cluster": ["x", "x", "x", "y", "x", "y"],
+    ...                     "sample": ["A", "A", "A", "A", "B", "B"]}, index=list("uvwxyz"))
+    >>> cells = ad.AnnData(obs=obs)
+    >>> proportion_table(cells, "cluster", "sample")
+    sample     A     B
+    cluster
+    x        0.75  0.25
+    y        0.50  0.50
+    >>> proportion_table(cells, "cluster", "sample", normalize_by_group_size=True).round(2)
+    sample      A     B
+    cluster
+    x        0.60  0.40
+    y        0.33  0.67
     """
     check_adata(adata)
     if groupby == by:
@@ -106,12 +119,27 @@ def qc_by_cluster(
 
     Examples
     --------
-    >>> qc = qc_by_cluster(adata, "leiden_0.6")  # doctest: +SKIP
-    >>> qc.index[qc["flagged"]].tolist()  # doctest: +SKIP
-    ['6', '7', '9', '11', '12']
+    Three ordinary clusters, one with four times their counts (doublets?) and one with high
+    mitochondrial fractions and low counts (damaged cells?):
+
+    >>> import anndata as ad, pandas as pd
+    >>> obs = pd.DataFrame({
+    ...     "cluster": ["a", "b", "c", "big", "sick"],
+    ...     "total_counts": [1000.0, 1100.0, 900.0, 4000.0, 300.0],
+    ...     "n_genes_by_counts": [500.0, 520.0, 480.0, 900.0, 200.0],
+    ...     "pct_counts_mt": [5.0, 4.0, 6.0, 5.0, 25.0],
+    ... }, index=list("vwxyz"))
+    >>> qc = qc_by_cluster(ad.AnnData(obs=obs), "cluster")
+    >>> qc.index[qc["flagged"]].tolist()
+    ['big', 'sick']
+    >>> qc.loc[["big", "sick"], ["n_cells", "high_counts", "low_counts", "high_pct_mt"]]
+             n_cells  high_counts  low_counts  high_pct_mt
+    cluster
+    big            1         True       False        False
+    sick           1        False        True         True
     """
     check_adata(adata)
-    if fold <= 1:
+    if check_number("fold", fold, example=1.5) <= 1:
         msg = f"fold must be larger than 1 (e.g. 1.5), not {fold!r}"
         raise ValueError(msg)
     missing = [key for key in (counts_key, mito_key) if key not in metrics]

@@ -6,7 +6,7 @@ import anndata as ad
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
-from .._validation import require_obs_column, require_obsm
+from .._validation import check_adata, check_whole_number, require_obs_column, require_obsm
 
 
 def same_sample_neighbour_share(
@@ -34,12 +34,24 @@ def same_sample_neighbour_share(
 
     Examples
     --------
-    >>> same_sample_neighbour_share(adata, "X_pca")  # doctest: +SKIP
-    0.94
+    Two samples side by side (each cell's neighbour is from its own sample), then mixed:
+
+    >>> import anndata as ad, numpy as np, pandas as pd
+    >>> cells = ad.AnnData(
+    ...     obs=pd.DataFrame({"sample": ["a", "a", "b", "b"]}, index=["c1", "c2", "c3", "c4"]),
+    ...     obsm={"apart": np.array([[0.0], [1.0], [10.0], [11.0]]),
+    ...           "mixed": np.array([[0.0], [10.0], [1.0], [11.0]])},
+    ... )
+    >>> same_sample_neighbour_share(cells, "apart", n_neighbors=1)
+    1.0
+    >>> same_sample_neighbour_share(cells, "mixed", n_neighbors=1)
+    0.0
     """
+    check_adata(adata)
     require_obsm(adata, use_rep)
     require_obs_column(adata, batch_key)
-    if not 0 < n_neighbors < adata.n_obs:
+    check_whole_number("n_neighbors", n_neighbors, minimum=1, example=15)
+    if n_neighbors >= adata.n_obs:
         msg = f"n_neighbors must be between 1 and {adata.n_obs - 1} (cells - 1), not {n_neighbors}"
         raise ValueError(msg)
     search = NearestNeighbors(n_neighbors=n_neighbors).fit(np.asarray(adata.obsm[use_rep]))
@@ -53,9 +65,12 @@ def chance_same_sample_share(adata: ad.AnnData, *, batch_key: str = "sample") ->
 
     Examples
     --------
-    >>> chance_same_sample_share(adata)  # doctest: +SKIP
-    0.126
+    >>> import anndata as ad, pandas as pd
+    >>> cells = ad.AnnData(obs=pd.DataFrame({"sample": ["a", "a", "b", "b"]}, index=list("wxyz")))
+    >>> chance_same_sample_share(cells)
+    0.5
     """
+    check_adata(adata)
     require_obs_column(adata, batch_key)
     shares = adata.obs[batch_key].value_counts(normalize=True).to_numpy()
     return float((shares**2).sum())

@@ -8,7 +8,7 @@ import anndata as ad
 import scanpy as sc
 from scanpy import logging as logg
 
-from .._validation import check_adata, require_obsm
+from .._validation import check_adata, check_list, check_number, check_whole_number, require_obsm
 from ..defaults import (
     HARMONY_KEY,
     LEIDEN_OPTIONS,
@@ -57,13 +57,26 @@ def graph_clustering(
 
     Examples
     --------
-    >>> graph_clustering(adata, resolutions=[0.6])  # doctest: +SKIP
-    >>> adata.obs["leiden_0.6"].cat.categories.size  # doctest: +SKIP
-    13
+    Three groups of 20 cells, far apart in a 2-dimensional embedding:
+
+    >>> import anndata as ad, numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.repeat([[0.0, 0.0], [10.0, 10.0], [0.0, 20.0]], 20, axis=0)
+    >>> cells = ad.AnnData(obsm={"X_pca_harmony": x + rng.normal(size=x.shape)})
+    >>> graph_clustering(cells, resolutions=[0.6], n_neighbors=10, n_pcs=2)
+    >>> cells.obs["leiden_0.6"].value_counts().tolist()
+    [20, 20, 20]
+    >>> cells.uns["leiden_0.6"]["params"]["resolution"]
+    0.6
     """
     check_adata(adata)
     require_obsm(adata, use_rep)
-    resolutions = list(resolutions)
+    resolutions = check_list("resolutions", resolutions, example="[0.6] or [0.4, 1.0]")
+    for resolution in resolutions:
+        check_number("each resolution", resolution, example=0.6)
+    check_whole_number("n_neighbors", n_neighbors, minimum=2, example=N_NEIGHBORS)
+    if n_pcs is not None:
+        check_whole_number("n_pcs", n_pcs, minimum=1, example=N_PCS)
     start = logg.info(
         f"graph clustering on {use_rep!r}: {n_neighbors} neighbours, Leiden at {resolutions}"
     )

@@ -16,6 +16,7 @@ from .._validation import (
     MissingKeyError,
     check_adata,
     check_n_clusters,
+    check_number,
     check_whole_number,
     embedding,
 )
@@ -92,6 +93,7 @@ def format_bytes(n_bytes: float) -> str:
     >>> format_bytes(39_999_600_000)
     '40 GB'
     """
+    check_number("n_bytes", n_bytes, example="2e9")
     for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n_bytes >= size:
             return f"{n_bytes / size:.3g} {unit}"
@@ -108,6 +110,7 @@ def hclust_key(method: str = "ward", metric: str = "euclidean") -> str:
     >>> hclust_key("average", "correlation")
     'average_correlation'
     """
+    _check_method_metric(method, metric)
     return method if metric == "euclidean" else f"{method}_{metric}"
 
 
@@ -130,7 +133,7 @@ def _check_method_metric(method: str, metric: str) -> None:
 def _check_memory(n_cells: int, max_bytes: float | None) -> None:
     if max_bytes is None:
         limit, source = default_max_bytes(), "half of the memory available now"
-    elif isinstance(max_bytes, bool) or not isinstance(max_bytes, int | float) or max_bytes <= 0:
+    elif check_number("max_bytes", max_bytes, example="2e9") <= 0:
         msg = f"max_bytes must be a positive number of bytes such as 2e9, got {max_bytes!r}"
         raise ValueError(msg)
     else:
@@ -228,12 +231,21 @@ def hierarchical(
 
     Examples
     --------
-    >>> import course_lib
-    >>> from course_lib.hierarchical import hierarchical
-    >>> adata = course_lib.load_integrated()  # doctest: +SKIP
-    >>> hierarchical(adata, [5, 10, 15])  # doctest: +SKIP
-    >>> adata.obs["ward_10"].cat.categories.size  # doctest: +SKIP
-    10
+    Two tight pairs of cells and a fifth cell far from both:
+
+    >>> import anndata as ad, numpy as np
+    >>> x = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0], [5.0, 30.0]])
+    >>> cells = ad.AnnData(obsm={"X_pca_harmony": x})
+    >>> hierarchical(cells, [2, 3])
+    >>> cells.obs["ward_3"].tolist()
+    ['0', '0', '1', '1', '2']
+    >>> cells.obs["ward_2"].tolist()
+    ['0', '0', '0', '0', '1']
+    >>> cells.uns["ward"]["params"]["n_clusters"]
+    [2, 3]
+
+    On the course dataset, ``hierarchical(adata, [5, 10, 15])`` sets ``obs["ward_5"]`` …
+    ``obs["ward_15"]``.
     """
     check_adata(adata)
     _check_method_metric(method, metric)
@@ -274,10 +286,15 @@ def cut_hierarchy(adata: ad.AnnData, n_clusters: int | Sequence[int], *, key: st
 
     Examples
     --------
-    >>> hierarchical(adata, 10)  # doctest: +SKIP
-    >>> cut_hierarchy(adata, [5, 15])  # doctest: +SKIP
-    >>> adata.obs["ward_15"].cat.categories.size  # doctest: +SKIP
-    15
+    >>> import anndata as ad, numpy as np
+    >>> x = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0], [5.0, 30.0]])
+    >>> cells = ad.AnnData(obsm={"X_pca_harmony": x})
+    >>> hierarchical(cells, 2)
+    >>> cut_hierarchy(cells, [3, 4])
+    >>> cells.obs["ward_3"].cat.categories.size, cells.obs["ward_4"].cat.categories.size
+    (3, 4)
+    >>> cells.uns["ward"]["params"]["n_clusters"]
+    [2, 3, 4]
     """
     check_adata(adata)
     stored = sorted(k for k, v in adata.uns.items() if isinstance(v, dict) and "linkage" in v)

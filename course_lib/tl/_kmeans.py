@@ -50,11 +50,18 @@ def kmeans(
 
     Examples
     --------
-    >>> import course_lib
-    >>> adata = course_lib.load_integrated()  # doctest: +SKIP
-    >>> course_lib.kmeans(adata, 10)  # doctest: +SKIP
-    >>> adata.obs["kmeans_10"].cat.categories.size  # doctest: +SKIP
+    Three cells near the origin and two far away; the larger cluster is ``"0"``:
+
+    >>> import anndata as ad, numpy as np
+    >>> x = np.array([[10.0, 10.0], [0.0, 0.0], [0.0, 1.0], [10.0, 11.0], [1.0, 0.0]])
+    >>> cells = ad.AnnData(obsm={"X_pca_harmony": x})
+    >>> kmeans(cells, 2)
+    >>> cells.obs["kmeans_2"].tolist()
+    ['1', '0', '0', '1', '0']
+    >>> cells.uns["kmeans_2"]["params"]["n_init"]
     10
+
+    On the course dataset: ``course_lib.kmeans(adata, 10)`` sets ``obs["kmeans_10"]``.
     """
     x = embedding(adata, use_rep)
     k = check_n_clusters(n_clusters, x)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._validation import MissingKeyError, obs_labels
+from .._validation import MissingKeyError, check_list, check_number, obs_labels
 from ..defaults import NK_MARKERS, T_MARKERS, T_NK_MIN_FRACTION
 
 
@@ -41,14 +41,25 @@ def marker_means(
 
     Examples
     --------
-    >>> marker_means(adata, "leiden_0.6", ["CD3E", "GNLY"])  # doctest: +SKIP
+    >>> import anndata as ad, numpy as np, pandas as pd
+    >>> cells = ad.AnnData(
+    ...     X=np.array([[2.0, 0.0], [4.0, 0.0], [0.0, 3.0]]),
+    ...     obs=pd.DataFrame({"cluster": ["T", "T", "NK"]}, index=["c1", "c2", "c3"]),
+    ...     var=pd.DataFrame(index=["CD3E", "GNLY"]),
+    ... )
+    >>> cells.raw = cells
+    >>> marker_means(cells, "cluster", ["CD3E", "GNLY"])
+             CD3E  GNLY
+    cluster
+    NK        0.0   3.0
+    T         3.0   0.0
     """
     labels = obs_labels(adata, groupby).astype(str)
     if use_raw and adata.raw is None:
         msg = "adata.raw is None; pass use_raw=False to read adata.X instead"
         raise ValueError(msg)
     source = adata.raw if use_raw else adata
-    genes = list(genes)
+    genes = check_list("genes", genes, example="['CD3E']")
     if not genes:
         msg = "genes is empty; pass at least one gene symbol, e.g. ['CD3E']"
         raise ValueError(msg)
@@ -104,19 +115,36 @@ def t_nk_clusters(
 
     Examples
     --------
-    >>> rule = t_nk_clusters(adata, "leiden_0.6")  # doctest: +SKIP
-    >>> rule.index[rule["selected"]].tolist()  # doctest: +SKIP
+    Clusters ``"0"`` (CD3E: T cells) and ``"1"`` (GNLY, NKG7: NK cells) are selected, ``"2"``
+    (neither) is not, and ``"3"`` is left out although it expresses CD3E:
+
+    >>> import anndata as ad, numpy as np, pandas as pd
+    >>> cells = ad.AnnData(
+    ...     X=np.array([[3.0, 0.2, 0.1], [0.1, 2.5, 2.0], [0.1, 0.1, 0.0], [2.0, 0.0, 0.0]]),
+    ...     obs=pd.DataFrame({"cluster": ["0", "1", "2", "3"]}, index=["c1", "c2", "c3", "c4"]),
+    ...     var=pd.DataFrame(index=["CD3E", "GNLY", "NKG7"]),
+    ... )
+    >>> cells.raw = cells
+    >>> rule = t_nk_clusters(cells, "cluster", exclude=["3"])
+    >>> rule[["is_t", "is_nk", "excluded", "selected"]]
+              is_t  is_nk  excluded  selected
+    cluster
+    0         True  False     False      True
+    1        False   True     False      True
+    2        False  False     False     False
+    3         True  False      True     False
     """
-    if not 0 < min_fraction <= 1:
+    if check_number("min_fraction", min_fraction, example=0.5) <= 0 or min_fraction > 1:
         msg = f"min_fraction must be in (0, 1], e.g. 0.5; got {min_fraction!r}"
         raise ValueError(msg)
-    t_markers, nk_markers = list(t_markers), list(nk_markers)
+    t_markers = check_list("t_markers", t_markers, example="['CD3E']")
+    nk_markers = check_list("nk_markers", nk_markers, example="['GNLY', 'NKG7']")
     if not t_markers or not nk_markers:
         msg = "t_markers and nk_markers each need at least one gene, e.g. ['CD3E'], ['GNLY']"
         raise ValueError(msg)
     genes = list(dict.fromkeys(t_markers + nk_markers))
     table = marker_means(adata, groupby, genes)
-    exclude = {str(c) for c in exclude}
+    exclude = {str(c) for c in check_list("exclude", exclude, example="['3', '7']")}
     unknown = sorted(exclude - set(table.index))
     if unknown:
         msg = f"cannot exclude {unknown}: not clusters of {groupby!r}; have {list(table.index)}"
@@ -156,13 +184,24 @@ def subset_from_raw(adata: ad.AnnData, groupby: str, clusters: Iterable[str]) ->
 
     Examples
     --------
-    >>> tnk = subset_from_raw(adata, "leiden_0.6", ["1", "4", "5"])  # doctest: +SKIP
+    >>> import anndata as ad, numpy as np, pandas as pd
+    >>> cells = ad.AnnData(
+    ...     X=np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 1.0], [2.0, 2.0, 0.0]]),
+    ...     obs=pd.DataFrame({"leiden": ["0", "1", "2"]}, index=["c1", "c2", "c3"]),
+    ...     var=pd.DataFrame(index=["CD3E", "GNLY", "MS4A1"]),
+    ... )
+    >>> cells.raw = cells
+    >>> tnk = subset_from_raw(cells[:, ["CD3E", "GNLY"]], "leiden", ["0", "2"])
+    >>> tnk.obs_names.tolist(), tnk.var_names.tolist()
+    (['c1', 'c3'], ['CD3E', 'GNLY', 'MS4A1'])
+    >>> tnk.obs.columns.tolist(), tnk.uns["subset"]["params"]["clusters"]
+    (['leiden_full'], ['0', '2'])
     """
     labels = obs_labels(adata, groupby).astype(str)
     if adata.raw is None:
         msg = "adata.raw is None; store the log-normalised data first with adata.raw = adata"
         raise ValueError(msg)
-    clusters = [str(c) for c in clusters]
+    clusters = [str(c) for c in check_list("clusters", clusters, example="['1', '4']")]
     unknown = sorted(set(clusters) - set(labels))
     if unknown:
         msg = f"clusters {unknown} are not in obs[{groupby!r}]; available: {sorted(set(labels))}"

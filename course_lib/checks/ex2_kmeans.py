@@ -1,0 +1,266 @@
+"""Checks of exercise 2 (chapter 2): k-means, the inertia curve and its knee.
+
+Examples
+--------
+>>> from course_lib import checks
+>>> checks.check_kmeans(adata, 10)  # doctest: +SKIP
+✔ obs['kmeans_10']: 10 clusters, as compact as k-means on 'X_pca_harmony'.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+from ..defaults import HARMONY_KEY, N_INIT, SEED, kmeans_key
+from ._feedback import answer_labels, check_count, fail, passed, require_adata, student_facing
+from .references import UNCORRECTED_KEY, reference_data, reference_inertia
+from .scores import kmeans_excess, knee
+from .thresholds import (
+    INERTIA_RTOL,
+    INERTIA_STRICT_RTOL,
+    KMEANS_MAX_EXCESS,
+    KMEANS_STRICT_EXCESS,
+)
+
+
+@student_facing
+def check_kmeans(
+    adata: ad.AnnData,
+    k: int = 10,
+    *,
+    key: str | None = None,
+    strict: bool = False,
+    reference: ad.AnnData | None = None,
+) -> None:
+    """Check a k-means clustering of the Harmony embedding into ``k`` clusters.
+
+    Parameters
+    ----------
+    adata
+        The student's data.
+    k
+        Number of clusters the question asks for.
+    key
+        ``obs`` column of the answer; default ``f"kmeans_{k}"``.
+    strict
+        Hidden test: compactness within :data:`KMEANS_STRICT_EXCESS`.
+    reference
+        Data the reference is computed from; ``None`` for the course data.
+
+    Returns
+    -------
+    ``None``; prints one line on success.
+
+    Raises
+    ------
+    AssertionError
+        Naming the mistake and the fix.
+
+    Examples
+    --------
+    >>> check_kmeans(adata, 10)  # doctest: +SKIP
+    ✔ obs['kmeans_10']: 10 clusters, as compact as k-means on 'X_pca_harmony'.
+    """
+    adata = require_adata(adata)
+    key = key or kmeans_key(k)
+    hint = (
+        f"fit `sklearn.cluster.KMeans` with `n_clusters={k}`, `n_init={N_INIT}` and "
+        f"`random_state={SEED}` on the Harmony embedding in `adata.obsm`, and store the fitted "
+        f"model's `labels_` in `adata.obs[{key!r}]` as categories of strings; see chapter 2, "
+        f"*K-means for k = 5, 10 and 15*"
+    )
+    labels, ref = answer_labels(adata, key, hint, reference, categorical=True)
+    check_count(labels, key, k, hint)
+    excess = kmeans_excess(labels, ref, k)
+    limit = KMEANS_STRICT_EXCESS if strict else KMEANS_MAX_EXCESS
+    if excess > limit:
+        uncorrected = kmeans_excess(labels, ref, k, rep=UNCORRECTED_KEY)
+        if uncorrected <= KMEANS_MAX_EXCESS and uncorrected < excess:
+            fail(
+                f"`obs[{key!r}]` looks like k-means on the uncorrected PCA: its clusters are "
+                f"compact in `X_pca`, not in the Harmony embedding. Which `obsm` key did you "
+                f"fit on? ({hint})."
+            )
+        fail(
+            f"the clusters of `obs[{key!r}]` are {excess:.0%} less compact in the Harmony "
+            f"embedding than k-means finds (allowed {limit:.1%}). With `n_init={N_INIT}` k-means "
+            f"keeps the best of {N_INIT} starts ({hint})."
+        )
+    passed(f"obs[{key!r}]: {k} clusters, as compact as k-means on {HARMONY_KEY!r}.")
+
+
+@student_facing
+def check_inertias(
+    inertias: Any,
+    ks: Sequence[int],
+    *,
+    n_init: int = 3,
+    strict: bool = False,
+    reference: ad.AnnData | None = None,
+) -> None:
+    """Check an elbow curve: the k-means inertia on Harmony for each ``k`` in ``ks``.
+
+    Parameters
+    ----------
+    inertias
+        The student's ``{k: inertia}`` dict (a :class:`pandas.Series` indexed by ``k`` works).
+    ks
+        The numbers of clusters the question asks for.
+    n_init
+        Restarts the question asks for (the reference uses the same).
+    strict
+        Hidden test: relative tolerance :data:`INERTIA_STRICT_RTOL`.
+    reference
+        Data the reference is computed from; ``None`` for the course data.
+
+    Returns
+    -------
+    ``None``; prints one line on success.
+
+    Raises
+    ------
+    AssertionError
+        Naming the mistake and the fix.
+
+    Examples
+    --------
+    >>> check_inertias(inertias, range(2, 16, 2))  # doctest: +SKIP
+    ✔ inertias for k = 2, 4, ..., 14 match k-means on 'X_pca_harmony'.
+    """
+    ks = [int(k) for k in ks]
+    hint = (
+        f"for each k, fit `KMeans` with `n_init={n_init}` and `random_state={SEED}` on the Harmony "
+        f"embedding and keep the fitted model's `inertia_`; see chapter 2, *Choosing k: the "
+        f"inertia curve*"
+    )
+    if isinstance(inertias, pd.Series):
+        inertias = inertias.to_dict()
+    if isinstance(inertias, (list, tuple, np.ndarray)):
+        if len(inertias) != len(ks):
+            fail(f"got {len(inertias)} values for {len(ks)} values of k; use a dict ({hint}).")
+        fail(f"store the inertias in a dict keyed by k, so each value is labelled ({hint}).")
+    if not isinstance(inertias, Mapping):
+        fail(
+            f"`inertias` should be a dict {{k: inertia}}, got {type(inertias).__name__} ({hint})."
+        )
+    try:
+        given = {int(k): v for k, v in inertias.items()}
+    except (TypeError, ValueError):
+        fail(f"the keys of `inertias` should be the numbers of clusters {ks} ({hint}).")
+    if sorted(given) != sorted(ks):
+        fail(f"`inertias` has keys {sorted(given)}; the question asks for k in {ks} ({hint}).")
+    for k in ks:
+        value = given[k]
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            fail(f"the inertia for k={k} should be a number (`inertia_`), got {value!r}.")
+        if not math.isfinite(float(value)) or float(value) <= 0:
+            fail(f"the inertia for k={k} is {value}; it should be a positive number ({hint}).")
+    ref = reference_data(reference)
+    rtol = INERTIA_STRICT_RTOL if strict else INERTIA_RTOL
+    for k in ks:
+        expected = reference_inertia(ref, k, n_init=n_init)
+        error = float(given[k]) / expected - 1
+        if abs(error) > rtol:
+            uncorrected = reference_inertia(ref, k, rep=UNCORRECTED_KEY, n_init=n_init)
+            if abs(float(given[k]) / uncorrected - 1) < abs(error):
+                fail(
+                    f"the inertia for k={k} matches k-means on the uncorrected PCA; which "
+                    f"`obsm` key did you fit on? ({hint})."
+                )
+            more = "larger" if error > 0 else "smaller"
+            fail(
+                f"the inertia for k={k} is {abs(error):.0%} {more} than k-means on the Harmony "
+                f"embedding gives (allowed {rtol:.0%}). Is each value stored under its "
+                f"own k, from `inertia_` (not divided by the number of cells)? ({hint})."
+            )
+    passed(f"inertias for k = {', '.join(map(str, ks))} match k-means on {HARMONY_KEY!r}.")
+
+
+KNEE_CHOICES = {
+    "a": "the number of cell populations in the data",
+    "b": "where the main lineages are separated; finer populations need markers and biology",
+    "c": "the k with the lowest inertia",
+}
+"""The options of exercise 2's question on what the knee of the inertia curve tells."""
+
+
+@student_facing
+def check_knee(
+    knee_k: Any,
+    meaning: Any,
+    inertias: Any,
+    ks: Sequence[int],
+    *,
+    n_init: int = 3,
+    reference: ad.AnnData | None = None,
+) -> None:
+    """Check the knee of the student's elbow curve and what they read from it.
+
+    ``knee_k`` must be the knee (:func:`knee`) of the student's own ``inertias`` when those
+    are a valid curve over ``ks``, else of the reference curve, so a mistake in the elbow
+    question is not counted twice. ``meaning`` is one key of :data:`KNEE_CHOICES`.
+
+    Parameters
+    ----------
+    knee_k
+        The student's k.
+    meaning
+        The student's choice, ``"a"``, ``"b"`` or ``"c"``.
+    inertias
+        The student's ``{k: inertia}`` of the elbow question.
+    ks
+        The values of k of the elbow question.
+    n_init
+        Restarts of the reference curve.
+    reference
+        Data the reference curve is computed from; ``None`` for the course data.
+
+    Returns
+    -------
+    ``None``; prints one line on success.
+
+    Raises
+    ------
+    AssertionError
+        Naming the mistake and where to look.
+
+    Examples
+    --------
+    >>> check_knee(4, "b", inertias, range(2, 16, 2))  # doctest: +SKIP
+    ✔ knee at k = 4, and what it tells.
+    """
+    hint = "see chapter 2, *Choosing k: the inertia curve*"
+    ks = [int(k) for k in ks]
+    own = isinstance(inertias, Mapping) and sorted(int(k) for k in inertias) == sorted(ks)
+    if own:
+        try:
+            curve = {int(k): float(v) for k, v in inertias.items()}
+        except (TypeError, ValueError):
+            own = False
+    if not own or not all(math.isfinite(v) and v > 0 for v in curve.values()):
+        ref = reference_data(reference)
+        curve = {k: reference_inertia(ref, k, n_init=n_init) for k in ks}
+    if isinstance(knee_k, bool) or not isinstance(knee_k, (int, np.integer, float)):
+        fail(f"`knee_k` should be a number of clusters, got {type(knee_k).__name__} ({hint}).")
+    expected = knee(curve)
+    if knee_k != expected:
+        fail(
+            f"k = {knee_k} is not the knee of your curve: the knee is the point farthest "
+            f"*below* the straight line from the first to the last point, after scaling both "
+            f"axes to 0-1 ({hint})."
+        )
+    if meaning not in KNEE_CHOICES:
+        fail(f"`knee_meaning` should be one of {sorted(KNEE_CHOICES)}, got {meaning!r}.")
+    if meaning != "b":
+        fail(
+            f"the knee is not {KNEE_CHOICES[str(meaning)]!r}: compare it with the number of "
+            f"populations the chapter and exercise 1 found, and with how the inertia behaves "
+            f"as k grows ({hint})."
+        )
+    passed(f"knee at k = {expected}, and what it tells.")

@@ -1,0 +1,309 @@
+"""The scores the checks compare with their thresholds, one definition each.
+
+The checks and the calibration (``tests/exercise_calibration``) call the same functions,
+so a threshold in :mod:`course_lib.checks.thresholds` is calibrated on exactly the number
+the check computes.
+
+Examples
+--------
+>>> from course_lib.checks.scores import hvg_overlap
+>>> hvg_overlap({"A", "B"}, {"B", "C"})
+0.3333333333333333
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+
+from ..defaults import HARMONY_KEY, LINEAGE_KEY
+from .references import REFERENCE_SEEDS, reference_inertia, reference_knn, reference_leiden
+from .thresholds import COUNT_RANGE
+
+TNK_LINEAGE = "T/NK"
+"""Value of ``obs['lineage_truth']`` of the T and NK cells (chapter 5's subset)."""
+
+TECHNICAL = ("doublet", "low quality")
+"""Values of ``obs['lineage_truth']`` of the captures that are not single cells."""
+
+DOUBLET = "doublet"
+"""Value of ``obs['cell_type_truth']`` of the simulated doublets."""
+
+
+def ari(labels: pd.Series, reference: pd.Series) -> float:
+    """Adjusted Rand index of ``labels`` to ``reference``, matched by cell name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answer = pd.Series(["a", "a", "b"], index=["c1", "c2", "c3"])
+    >>> ari(answer, pd.Series(["x", "y", "y"], index=["c3", "c1", "c2"]))
+    1.0
+    """
+    return float(adjusted_rand_score(reference.to_numpy(), labels.reindex(reference.index)))
+
+
+def count_range(n_reference: float) -> tuple[int, int]:
+    """The cluster counts accepted around the references' median count (:data:`COUNT_RANGE`).
+
+    Examples
+    --------
+    >>> count_range(13)
+    (7, 21)
+    """
+    low, high = COUNT_RANGE
+    return max(2, math.floor(low * n_reference)), math.ceil(high * n_reference)
+
+
+def leiden_score(labels: pd.Series, ref: ad.AnnData, resolution: float) -> float:
+    """Best ARI of ``labels`` to the Harmony Leiden references (seeds :data:`REFERENCE_SEEDS`).
+
+    Parameters
+    ----------
+    labels
+        Cluster labels indexed by cell name (any order, all cells of ``ref``).
+    ref
+        Prepared data.
+    resolution
+        Leiden resolution of the references.
+
+    Returns
+    -------
+    The largest adjusted Rand index, the score :func:`~course_lib.checks.check_leiden`
+    compares with :data:`~course_lib.checks.thresholds.LEIDEN_MIN_ARI`.
+
+    Examples
+    --------
+    >>> leiden_score(adata.obs["leiden_0.6"], reference_data(), 0.6)  # doctest: +SKIP
+    1.0
+    """
+    return max(ari(labels, reference_leiden(ref, resolution, seed=s)) for s in REFERENCE_SEEDS)
+
+
+def within_ss(labels: pd.Series, ref: ad.AnnData, rep: str = HARMONY_KEY) -> float:
+    """Within-cluster sum of squares of ``labels`` in ``ref.obsm[rep]`` (k-means' inertia).
+
+    Parameters
+    ----------
+    labels
+        Cluster labels indexed by cell name.
+    ref
+        Prepared data with the embedding.
+    rep
+        ``obsm`` key of the embedding.
+
+    Returns
+    -------
+    The sum over clusters of squared distances of cells to their cluster's mean.
+
+    Examples
+    --------
+    >>> within_ss(adata.obs["kmeans_10"], reference_data())  # doctest: +SKIP
+    21350.7
+    """
+    data = pd.DataFrame(np.asarray(ref.obsm[rep]), index=ref.obs_names)
+    codes = labels.reindex(ref.obs_names).astype(str).to_numpy()
+    centred = data - data.groupby(codes).transform("mean")
+    return float((centred.to_numpy() ** 2).sum())
+
+
+def kmeans_excess(labels: pd.Series, ref: ad.AnnData, k: int, rep: str = HARMONY_KEY) -> float:
+    """How much less compact in ``rep`` the clusters are than the reference k-means there.
+
+    Parameters
+    ----------
+    labels
+        Cluster labels indexed by cell name.
+    ref
+        Prepared data.
+    k
+        Number of clusters of the reference k-means (``n_init=10``, seed 0).
+    rep
+        ``obsm`` key of the embedding.
+
+    Returns
+    -------
+    ``within_ss(labels) / reference_inertia - 1``; about 0 for a k-means answer on ``rep``,
+    the score :func:`~course_lib.checks.check_kmeans` compares with
+    :data:`~course_lib.checks.thresholds.KMEANS_MAX_EXCESS`.
+
+    Examples
+    --------
+    >>> kmeans_excess(adata.obs["kmeans_10"], reference_data(), 10)  # doctest: +SKIP
+    0.0
+    """
+    return within_ss(labels, ref, rep) / reference_inertia(ref, k, rep=rep) - 1
+
+
+def knn_overlap(adata: ad.AnnData, ref: ad.AnnData, rep: str = HARMONY_KEY) -> float:
+    """Mean fraction of each cell's graph neighbours that are exact neighbours in ``rep``.
+
+    Parameters
+    ----------
+    adata
+        Data with a kNN graph in ``obsp['distances']``.
+    ref
+        Data with the embedding ``obsm[rep]`` (same cells).
+    rep
+        ``obsm`` key of the embedding the graph should have been built on.
+
+    Returns
+    -------
+    A number between 0 and 1 (1: the graph is the exact kNN graph of ``rep``).
+
+    Examples
+    --------
+    >>> knn_overlap(adata, reference_data())  # doctest: +SKIP
+    1.0
+    """
+    distances = adata.obsp["distances"].tocsr()
+    order = ref.obs_names.get_indexer(adata.obs_names)
+    exact = reference_knn(ref, rep, int(np.diff(distances.indptr).max()) + 1)
+    shared = [
+        np.isin(
+            order[distances.indices[distances.indptr[i] : distances.indptr[i + 1]]], exact[order[i]]
+        ).mean()
+        for i in range(adata.n_obs)
+        if distances.indptr[i + 1] > distances.indptr[i]
+    ]
+    return float(np.mean(shared)) if shared else 0.0
+
+
+def knee(inertias: Mapping[int, float]) -> int:
+    """The knee of an inertia curve: the k farthest below the line joining its ends (chapter 2).
+
+    Parameters
+    ----------
+    inertias
+        ``{k: inertia}`` for at least three values of k.
+
+    Returns
+    -------
+    The k of the knee.
+
+    Examples
+    --------
+    >>> knee({2: 10.0, 4: 4.0, 6: 3.0, 8: 2.5})
+    4
+    """
+    curve = pd.Series({int(k): float(v) for k, v in inertias.items()}).sort_index()
+    x = (curve.index - curve.index[0]) / (curve.index[-1] - curve.index[0])
+    y = (curve - curve.iloc[-1]) / (curve.iloc[0] - curve.iloc[-1])
+    return int(curve.index[np.argmax((1 - x) - y.to_numpy())])
+
+
+def hvg_overlap(genes: set[str], reference: set[str]) -> float:
+    """Jaccard overlap of two gene sets: shared genes over genes in either.
+
+    Examples
+    --------
+    >>> hvg_overlap({"A", "B"}, {"B", "C"})
+    0.3333333333333333
+    """
+    return len(genes & reference) / len(genes | reference) if genes | reference else 1.0
+
+
+def precision_recall(
+    chosen: pd.Series | np.ndarray,
+    truth: pd.Series | np.ndarray,
+    target: pd.Series | np.ndarray | None = None,
+) -> tuple[float, float]:
+    """How well chosen cells match the truth, judged cell by cell.
+
+    Parameters
+    ----------
+    chosen
+        Boolean per cell: chosen by the answer.
+    truth
+        Boolean per cell (same cells, same order or index): what the answer should hold.
+    target
+        Boolean per cell the recall is measured on; default ``truth``.
+
+    Returns
+    -------
+    ``(precision, recall)``: the fraction of chosen cells that are ``truth`` (0 when none
+    is chosen) and the fraction of ``target`` cells chosen (1 when there are none).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> precision_recall(np.array([True, True, False]), np.array([True, False, False]))
+    (0.5, 1.0)
+    """
+    target = truth if target is None else target
+    precision = float(truth[chosen].mean()) if chosen.any() else 0.0
+    recall = float(chosen[target].mean()) if target.any() else 1.0
+    return precision, recall
+
+
+def mostly(labels: pd.Series, truth: pd.Series) -> list[str]:
+    """The clusters of ``labels`` made mostly (> 50 %) of cells where ``truth`` holds.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> mostly(pd.Series(["a", "a", "b"]), pd.Series([True, True, False]))
+    ['a']
+    """
+    share = truth.groupby(labels.astype(str)).mean()
+    return [str(c) for c in share.index[share > 0.5]]
+
+
+def subset_precision_recall(ref: ad.AnnData, cells: Iterable[str]) -> tuple[float, float]:
+    """Precision and recall of a T/NK subset against the truth, as the subset check judges it.
+
+    Parameters
+    ----------
+    ref
+        Prepared data with ``obs['lineage_truth']``.
+    cells
+        The subset's ``obs_names``.
+
+    Returns
+    -------
+    ``(precision, recall)`` (:func:`precision_recall`); doublets and low-quality cells count
+    against precision.
+
+    Examples
+    --------
+    >>> subset_precision_recall(adata, tnk.obs_names)  # doctest: +SKIP
+    (0.996, 0.999)
+    """
+    is_tnk = ref.obs[LINEAGE_KEY].astype(str).to_numpy() == TNK_LINEAGE
+    return precision_recall(ref.obs_names.isin(list(cells)), is_tnk)
+
+
+def doublet_precision_recall(
+    labels: pd.Series, is_doublet: pd.Series, clusters: Iterable[str]
+) -> tuple[float, float]:
+    """Precision and recall of clusters chosen as doublets, as the doublet check judges them.
+
+    Parameters
+    ----------
+    labels
+        Cluster labels (strings) indexed by cell.
+    is_doublet
+        Boolean per cell (same index): a simulated doublet.
+    clusters
+        The chosen clusters.
+
+    Returns
+    -------
+    ``(precision, recall)``: the fraction of doublets among the cells of ``clusters``, and
+    the fraction of the cells of the clusters made mostly of doublets (:func:`mostly`) that
+    ``clusters`` hold.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> labels = pd.Series(["a", "a", "b", "c"])
+    >>> doublet_precision_recall(labels, pd.Series([True, True, False, False]), ["a", "b"])
+    (0.6666666666666666, 1.0)
+    """
+    chosen = labels.isin(list(clusters))
+    return precision_recall(chosen, is_doublet, labels.isin(mostly(labels, is_doublet)))

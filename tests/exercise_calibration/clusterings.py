@@ -1,0 +1,235 @@
+"""Spreads of the clustering questions (exercises 1-3): graph, Leiden, k-means, Ward."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+from sklearn.cluster import AgglomerativeClustering, KMeans
+from sklearn.metrics import adjusted_rand_score
+
+from course_lib.checks.references import (
+    UNCORRECTED_KEY,
+    cells_only,
+    reference_inertia,
+    reference_ward,
+)
+from course_lib.checks.scores import ari, kmeans_excess, knn_overlap, leiden_score
+from course_lib.defaults import HARMONY_KEY
+from course_lib.tl import hierarchical
+
+from .answers import graph_answer, leiden_answer
+from .spread import LEGIT_SEEDS, Spread
+
+
+def leiden_spread(
+    ref: ad.AnnData,
+    resolution: float,
+    *,
+    seeds: tuple[int, ...] = LEGIT_SEEDS,
+    wrong_resolutions: tuple[float, ...] = (3.0,),
+) -> Spread:
+    """Scores (:func:`course_lib.checks.scores.leiden_score`) of Leiden answers at ``resolution``.
+
+    Parameters
+    ----------
+    ref
+        Prepared data.
+    resolution
+        Resolution the question asks for.
+    seeds
+        Seeds of the legitimate answers, each with both Leiden flavours.
+    wrong_resolutions
+        Resolutions far enough for labels to tell them apart (without recorded
+        parameters); nearer ones, even 0.1 against 0.6, are not (see
+        :data:`course_lib.checks.thresholds.LEIDEN_MIN_ARI`).
+
+    Returns
+    -------
+    A :class:`Spread`; wrong answers: the graph on ``X_pca``, each wrong resolution.
+
+    Examples
+    --------
+    >>> leiden_spread(course_lib.load_integrated(), 0.6).legit_min  # doctest: +SKIP
+    0.80
+    """
+    spread = Spread()
+    for seed in seeds:
+        for flavor in ("igraph", "leidenalg"):
+            labels = leiden_answer(ref, HARMONY_KEY, resolution, seed, flavor)
+            spread.legit[f"{flavor} seed {seed}"] = leiden_score(labels, ref, resolution)
+            spread.counts[f"{flavor} seed {seed}"] = labels.nunique()
+    for seed in seeds[:1]:
+        labels = leiden_answer(ref, UNCORRECTED_KEY, resolution, seed, "igraph")
+        spread.wrong[f"X_pca seed {seed}"] = leiden_score(labels, ref, resolution)
+        spread.counts[f"X_pca seed {seed}"] = labels.nunique()
+        for wrong in wrong_resolutions:
+            labels = leiden_answer(ref, HARMONY_KEY, wrong, seed, "igraph")
+            spread.wrong[f"resolution {wrong:g}"] = leiden_score(labels, ref, resolution)
+            spread.counts[f"resolution {wrong:g}"] = labels.nunique()
+    return spread
+
+
+def knn_spread(ref: ad.AnnData, *, seeds: tuple[int, ...] = LEGIT_SEEDS) -> Spread:
+    """Overlaps (:func:`course_lib.checks.scores.knn_overlap`) with the exact Harmony kNN.
+
+    Parameters
+    ----------
+    ref
+        Prepared data.
+    seeds
+        ``random_state`` of the legitimate graphs (on Harmony).
+
+    Returns
+    -------
+    A :class:`Spread`; wrong answer: the graph on ``X_pca``.
+
+    Examples
+    --------
+    >>> knn_spread(course_lib.load_integrated()).legit_min  # doctest: +SKIP
+    1.0
+    """
+    spread = Spread()
+    for rep, seeds_of_rep, side in (
+        (HARMONY_KEY, seeds, "legit"),
+        (UNCORRECTED_KEY, seeds[:1], "wrong"),
+    ):
+        for seed in seeds_of_rep:
+            graph = graph_answer(ref, rep, seed)
+            getattr(spread, side)[f"{rep} seed {seed}"] = knn_overlap(graph, ref)
+    return spread
+
+
+def kmeans_spread(
+    ref: ad.AnnData,
+    k: int,
+    *,
+    seeds: tuple[int, ...] = LEGIT_SEEDS,
+    n_inits: tuple[int, ...] = (10, 1),
+) -> Spread:
+    """Compactness (minus :func:`course_lib.checks.scores.kmeans_excess`) of k-means answers.
+
+    The score is ``-excess`` so that, as for ARI, higher is better.
+
+    Parameters
+    ----------
+    ref
+        Prepared data.
+    k
+        Number of clusters the question asks for.
+    seeds
+        Seeds of the legitimate answers.
+    n_inits
+        Restarts of the legitimate answers (each seed with each).
+
+    Returns
+    -------
+    A :class:`Spread`; wrong answers: k-means on ``X_pca`` (``n_init=10``) with each seed.
+
+    Examples
+    --------
+    >>> kmeans_spread(course_lib.load_integrated(), 10).wrong_max  # doctest: +SKIP
+    -0.079
+    """
+    spread = Spread()
+
+    def score(rep: str, seed: int, n_init: int) -> float:
+        model = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+        labels = model.fit(np.asarray(ref.obsm[rep])).labels_.astype(str)
+        return -kmeans_excess(pd.Series(labels, index=ref.obs_names), ref, k)
+
+    for seed in seeds:
+        for n_init in n_inits:
+            spread.legit[f"seed {seed} n_init={n_init}"] = score(HARMONY_KEY, seed, n_init)
+        spread.wrong[f"X_pca seed {seed}"] = score(UNCORRECTED_KEY, seed, 10)
+    return spread
+
+
+def inertia_spread(
+    ref: ad.AnnData,
+    ks: tuple[int, ...] = (2, 6, 10, 14),
+    *,
+    n_init: int = 3,
+    seeds: tuple[int, ...] = LEGIT_SEEDS[:2],
+) -> Spread:
+    """Largest relative error of elbow curves against the reference inertias, negated.
+
+    Parameters
+    ----------
+    ref
+        Prepared data.
+    ks
+        Numbers of clusters of the curve.
+    n_init
+        Restarts of the reference (as in the question).
+    seeds
+        Seeds of the legitimate answers, each with ``n_init`` and with 10 restarts.
+
+    Returns
+    -------
+    A :class:`Spread` of ``-max_k |inertia_k / reference_k - 1|``; wrong answers: the
+    curve on ``X_pca`` and the curve shifted by two clusters (the inertia of ``k + 2``
+    stored under ``k``).
+
+    Examples
+    --------
+    >>> inertia_spread(course_lib.load_integrated()).legit_min  # doctest: +SKIP
+    -0.03
+    """
+    harmony = np.asarray(ref.obsm[HARMONY_KEY])
+
+    def inertia(data: np.ndarray, k: int, seed: int, restarts: int) -> float:
+        return KMeans(n_clusters=k, n_init=restarts, random_state=seed).fit(data).inertia_
+
+    def score(values: dict[int, float]) -> float:
+        errors = [abs(values[k] / reference_inertia(ref, k, n_init=n_init) - 1) for k in ks]
+        return -max(errors)
+
+    spread = Spread()
+    for seed in seeds:
+        for restarts in (n_init, 10):
+            curve = {k: inertia(harmony, k, seed, restarts) for k in ks}
+            spread.legit[f"seed {seed} n_init={restarts}"] = score(curve)
+    uncorrected = np.asarray(ref.obsm[UNCORRECTED_KEY])
+    spread.wrong["X_pca"] = score({k: inertia(uncorrected, k, seeds[0], n_init) for k in ks})
+    spread.wrong["shifted by 2"] = score({k: inertia(harmony, k + 2, seeds[0], n_init) for k in ks})
+    return spread
+
+
+def ward_spread(ref: ad.AnnData, k: int) -> Spread:
+    """ARI of hierarchical answers with ``k`` clusters to the Ward reference.
+
+    Parameters
+    ----------
+    ref
+        Prepared data.
+    k
+        Number of clusters the question asks for.
+
+    Returns
+    -------
+    A :class:`Spread`; legitimate: scipy's Ward and :func:`course_lib.tl.hierarchical`;
+    wrong: Ward on ``X_pca``, average and complete linkage on Harmony.
+
+    Examples
+    --------
+    >>> ward_spread(course_lib.load_integrated(), 10).legit_min  # doctest: +SKIP
+    1.0
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    reference = reference_ward(ref, k)
+    harmony = np.asarray(ref.obsm[HARMONY_KEY])
+    spread = Spread()
+    scipy_labels = fcluster(linkage(harmony, method="ward"), t=k, criterion="maxclust")
+    spread.legit["scipy ward"] = float(adjusted_rand_score(reference, scipy_labels))
+    helper = cells_only(ref)
+    hierarchical(helper, k)
+    spread.legit["course_lib hierarchical"] = ari(helper.obs[f"ward_{k}"], reference)
+    uncorrected = np.asarray(ref.obsm[UNCORRECTED_KEY])
+    labels = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(uncorrected)
+    spread.wrong["ward on X_pca"] = float(adjusted_rand_score(reference, labels))
+    for method in ("average", "complete"):
+        labels = AgglomerativeClustering(n_clusters=k, linkage=method).fit_predict(harmony)
+        spread.wrong[f"{method} linkage"] = float(adjusted_rand_score(reference, labels))
+    return spread
