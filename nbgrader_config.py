@@ -3,8 +3,10 @@
 
 The autograding and feedback settings (per-cell timeout, benign stderr, restored test
 cells, output limits, hidden tests kept out of feedback) come from
-`course_lib.grading.configure_nbgrader`; `python -m course_lib.grading` uses the same
-settings in its own working course directory and adds a memory-capped kernel.
+`course_lib.grading.configure_nbgrader` (in `course_lib/grading/config.py`);
+`python -m course_lib.grading` writes a config calling it in its own working course
+directory and adds a memory-capped kernel (`python -m course_lib.grading.kernel`).
+Importing it loads nbgrader and nbconvert only, never scanpy.
 """
 
 from course_lib.grading import configure_nbgrader

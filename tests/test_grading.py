@@ -359,5 +359,72 @@ def test_repository_config_applies_the_grading_settings():
 def test_grading_kernel_is_memory_capped(class_run):
     spec = class_run["out"] / "course" / "jupyter" / "kernels" / grading.GRADER_KERNEL
     argv = json.loads((spec / "kernel.json").read_text())["argv"]
-    assert argv[0] == sys.executable
-    assert str(grading.parse_memory(tiny.MEMORY_LIMIT)) in argv
+    limit = str(grading.parse_memory(tiny.MEMORY_LIMIT))
+    assert argv == [sys.executable, "-m", "course_lib.grading.kernel", limit, "-f",
+                    "{connection_file}"]  # fmt: skip
+
+
+def test_course_config_imports_the_grader(class_run, tmp_path, monkeypatch):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    course = (class_run["out"] / "course").resolve()
+    text = (course / "nbgrader_config.py").read_text()
+    assert "from course_lib.grading import configure_nbgrader" in text
+    assert len(text.splitlines()) < 12, text  # an import and a call, not a copy of the grader
+    monkeypatch.chdir(tmp_path)
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    assert config.CourseDirectory.root == str(course)
+    assert config.Execute.kernel_name == grading.GRADER_KERNEL
+    assert config.Execute.timeout == tiny.TIMEOUT
+    assert grading.LimitOutputSize in config.Autograde.autograde_preprocessors
+
+
+def test_course_config_rejects_unknown_settings(tmp_path):
+    with pytest.raises(TypeError, match=r"no setting \['time_out'\]; available: .*'timeout'"):
+        grading.write_course_config(tmp_path, time_out=5)
+    assert not (tmp_path / "nbgrader_config.py").exists()
+
+
+@pytest.mark.parametrize(
+    ("module", "heavy"),
+    [
+        ("course_lib.grading", ("scanpy", "sklearn", "anndata", "nbgrader", "matplotlib")),
+        # runs in every grading kernel before the student's code: standard library only
+        ("course_lib.grading.kernel", ("nbgrader", "nbformat", "traitlets", "numpy")),
+    ],
+)
+def test_grader_imports_stay_light(module, heavy):
+    code = f"import sys, {module}\nprint(sorted(m for m in {heavy!r} if m in sys.modules))"
+    process = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert process.stdout.strip() == "[]", f"importing {module} imported {process.stdout}"
+
+
+def test_kernel_launcher_bad_argument():
+    process = subprocess.run(
+        [sys.executable, "-m", "course_lib.grading.kernel", "lots", "-f", "kernel.json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert process.returncode != 0
+    assert "<address-space bytes, 0 for no cap>" in process.stderr
+    assert "got ['lots', '-f', 'kernel.json']" in process.stderr
+
+
+def test_grading_refuses_a_course_lib_the_processes_would_not_import(
+    solutions, tmp_path, monkeypatch, capsys
+):
+    """Workers and kernels import course_lib from the environment, never from the cwd."""
+    stale = tmp_path / "stale" / "course_lib"
+    stale.mkdir(parents=True)
+    (stale / "__init__.py").write_text("")
+    monkeypatch.setenv("PYTHONPATH", str(stale.parent))
+    tiny.write_flat(tmp_path / "subs", {"correct": tiny.submissions()["correct"]})
+    with pytest.raises(SystemExit) as exit_info:
+        grading.main(["00_tiny", str(tmp_path / "subs"), "--out", str(tmp_path / "out"),
+                      "--solutions", str(solutions)])  # fmt: skip
+    assert exit_info.value.code == 2
+    assert not (tmp_path / "out").exists()
+    err = capsys.readouterr().err
+    assert f"would import course_lib from {stale / '__init__.py'}" in err
+    assert "pip install -e" in err

@@ -1,0 +1,75 @@
+"""Autograde a folder of exercise submissions with nbgrader, one student at a time.
+
+Run it from the repository root::
+
+    .venv/bin/python -m course_lib.grading 01_graph_clustering path/to/submissions
+
+The submissions folder may use nbgrader's ``<student>/<assignment>/<assignment>.ipynb``
+layout (optionally inside ``submitted/``) or hold flat ``<student>.ipynb`` files. The
+submitted files are only read: everything is copied into a working nbgrader course
+directory under ``--out`` (default ``grading/<assignment>``), which holds
+
+- ``grades.csv``: one row per student, one column per test cell, total and reasons;
+- ``summary.md``, ``attention.csv``: submissions that need a person to look at them;
+- ``score_distribution.png``: the scores of every test cell across the class;
+- ``feedback/<student>.html``: per-student feedback, without the hidden tests;
+- ``course/``: the nbgrader course (gradebook, autograded notebooks, logs).
+
+Each student is graded by its own ``nbgrader autograde`` process with a wall-clock limit,
+on a memory-capped copy of the course kernel, so one looping, crashing or memory-hungry
+submission cannot stop or corrupt the grading of the others.
+
+=====================  ====================================================================
+module                 what it holds
+=====================  ====================================================================
+``cli``                the command line (:func:`main`)
+``autograde``          one run (:func:`grade_submissions`)
+``submissions``        finding and inspecting submissions, student ids
+``coursedir``          the working nbgrader course directory and its gradebook
+``pool``, ``worker``   the grading processes: parent side, and the worker program
+``kernel``             the memory-capped kernel launcher
+``config``             :func:`configure_nbgrader`, :func:`parse_memory`, defaults
+``preprocessors``      :class:`LimitOutputSize`, :class:`HideHiddenTestOutput`
+``report``             results, ``grades.csv``, attention list, summary, figure
+=====================  ====================================================================
+
+The names below are imported on first use: ``nbgrader_config.py`` files and every grading
+kernel import this package, so importing it loads neither nbgrader nor scanpy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    ".config": ("BENIGN_STDERR", "DEFAULT_MAX_OUTPUT_CHARS", "DEFAULT_MEMORY_LIMIT",
+                "DEFAULT_TIMEOUT", "GRADER_KERNEL", "HIDDEN_TESTS_BEGIN", "REPO_ROOT",
+                "TRUNCATION_NOTE", "configure_nbgrader", "parse_memory",
+                "write_course_config"),
+    ".preprocessors": ("HideHiddenTestOutput", "LimitOutputSize"),
+    ".report": ("GradingReport", "StudentResult"),
+    ".submissions": ("find_submissions", "inspect_autograded", "inspect_submission"),
+    ".autograde": ("grade_submissions",),
+    ".cli": ("main",),
+}  # fmt: skip
+_SUBMODULES = ("autograde", "cli", "config", "coursedir", "kernel", "pool", "preprocessors",
+               "report", "submissions", "worker")  # fmt: skip
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name not in _HOME:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(_HOME[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOME, *_SUBMODULES])

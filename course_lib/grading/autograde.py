@@ -1,0 +1,181 @@
+"""One grading run: :func:`grade_submissions` checks its input, grades, and reports.
+
+The run validates every option and the output folder before it writes anything, checks
+that the worker processes would import this ``course_lib``, then grades each submission
+in the working course directory (:mod:`.coursedir`) and writes the report files
+(:mod:`.report`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+from .config import (
+    BENIGN_STDERR,
+    DEFAULT_MAX_OUTPUT_CHARS,
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_TIMEOUT,
+    REPO_ROOT,
+    parse_memory,
+)
+from .coursedir import CourseDir
+from .pool import check_course_lib
+from .report import (
+    GradingReport,
+    plot_distribution,
+    write_attention,
+    write_grades,
+    write_summary,
+)
+from .submissions import find_submissions, grade_cells
+
+
+def grade_submissions(
+    assignment: str,
+    submissions: str | Path,
+    *,
+    out: str | Path | None = None,
+    solutions: str | Path | None = None,
+    timeout: int = DEFAULT_TIMEOUT,
+    memory_limit: str | int = DEFAULT_MEMORY_LIMIT,
+    benign_stderr: str | None = BENIGN_STDERR,
+    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
+    submission_timeout: float | None = None,
+    jobs: int = 1,
+    progress: bool = True,
+) -> GradingReport:
+    """Autograde every submission of ``assignment`` and write grades, feedback and a summary.
+
+    Parameters
+    ----------
+    assignment
+        Assignment name; ``<solutions>/<assignment>/<assignment>.ipynb`` is the source.
+    submissions
+        Folder of submissions (see :func:`~.submissions.find_submissions`); never modified.
+    out
+        Output folder, default ``grading/<assignment>``. Re-running with the same
+        folder regrades everyone and gives the same results.
+    solutions
+        nbgrader source folder, default the repository's ``solutions/``.
+    timeout
+        Seconds each cell may run before it is interrupted.
+    memory_limit
+        Address-space cap of the grading kernel, e.g. ``"4G"``; ``"0"`` for none.
+    benign_stderr
+        Regular expression of stderr output that does not fail a test cell.
+    max_output_chars
+        Characters of output kept per cell.
+    submission_timeout
+        Wall-clock seconds for grading one submission, after which its grading process
+        (and kernel) is killed and it scores 0; default ``timeout`` per code cell + 5 min.
+    jobs
+        Submissions graded at the same time, each by its own process and kernel; at most
+        the number of cores (each kernel needs up to ``memory_limit``).
+    progress
+        Show a progress bar.
+
+    Returns
+    -------
+    GradingReport
+        Every student's scores and reasons; the files it names are written under ``out``.
+
+    Raises
+    ------
+    FileNotFoundError
+        For a missing assignment or submissions folder.
+    ValueError
+        For a bad option or an output folder that would overwrite something else.
+    RuntimeError
+        If the grading processes would import another ``course_lib`` (nothing is
+        written then), or nbgrader cannot register the assignment.
+
+    Examples
+    --------
+    >>> report = grade_submissions("01_graph_clustering", "collected")  # doctest: +SKIP
+    >>> report.result("alice").total, report.max_total  # doctest: +SKIP
+    (10.0, 10.0)
+    """
+    import nbformat
+
+    start = time.perf_counter()
+    solutions = Path(solutions) if solutions is not None else REPO_ROOT / "solutions"
+    source_nb = solutions / assignment / f"{assignment}.ipynb"
+    if not source_nb.is_file():
+        available = sorted(p.name for p in solutions.glob("*") if (p / f"{p.name}.ipynb").is_file())
+        msg = f"no assignment {assignment!r} in {str(solutions)!r}; available: {available}"
+        raise FileNotFoundError(msg)
+    if timeout <= 0:
+        msg = f"timeout must be a positive number of seconds, got {timeout}; pass e.g. 120"
+        raise ValueError(msg)
+    limit = parse_memory(memory_limit)
+    if not 1 <= jobs <= (os.cpu_count() or 1):
+        msg = f"jobs must be between 1 and the {os.cpu_count()} cores, got {jobs}; pass e.g. 1"
+        raise ValueError(msg)
+    if benign_stderr is not None:
+        try:
+            re.compile(benign_stderr)
+        except re.error as error:
+            msg = (
+                f"benign_stderr {benign_stderr!r} is not a regular expression ({error}); "
+                f"pass e.g. {BENIGN_STDERR!r}"
+            )
+            raise ValueError(msg) from None
+    found = find_submissions(submissions, assignment)
+
+    out = Path(out) if out is not None else Path("grading") / assignment
+    _check_out(out, Path(submissions))
+    course = CourseDir(out.resolve() / "course", assignment)
+    check_course_lib(course.root)
+    try:
+        course.prepare(solutions / assignment, timeout, limit, benign_stderr, max_output_chars)
+        course.copy_submissions(found)
+        release_nb = nbformat.read(course.release / f"{assignment}.ipynb", as_version=4)
+        questions, max_scores = grade_cells(release_nb)
+        n_code = sum(cell.cell_type == "code" for cell in release_nb.cells)
+        wall_limit = submission_timeout or timeout * (n_code + 2) + 300
+
+        results = course.grade_all(list(found), release_nb, wall_limit, jobs, progress)
+        course.generate_feedback(results, out)
+    finally:
+        course.worker.kill()
+    for result in results:
+        result.scores, result.max_scores = course.scores(result.student, questions)
+
+    report = GradingReport(
+        assignment=assignment,
+        out=out,
+        results=results,
+        questions=questions,
+        max_scores=max_scores,
+        grades_csv=out / "grades.csv",
+        attention_csv=out / "attention.csv",
+        summary=out / "summary.md",
+        figure=out / "score_distribution.png",
+        seconds=0.0,
+    )
+    write_grades(report)
+    write_attention(report)
+    plot_distribution(report)
+    report.seconds = time.perf_counter() - start
+    write_summary(report)
+    return report
+
+
+def _check_out(out: Path, submissions: Path) -> None:
+    """Refuse an output folder that would overwrite something else (it is partly rebuilt)."""
+    out, submissions = out.resolve(), submissions.resolve()
+    if out == submissions or out in submissions.parents or submissions in out.parents:
+        msg = (
+            f"the output folder {str(out)!r} and the submissions {str(submissions)!r} overlap; "
+            "pass an --out folder outside the submissions"
+        )
+        raise ValueError(msg)
+    if out.is_dir() and any(out.iterdir()) and not (out / "course" / "nbgrader_config.py").exists():
+        msg = (
+            f"{str(out)!r} is not empty and holds no earlier grading run; pass a new or empty "
+            "--out folder (or the folder of an earlier run, to regrade)"
+        )
+        raise ValueError(msg)
