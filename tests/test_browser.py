@@ -4,11 +4,12 @@ The book is the one the ``built_book`` fixture built (``jupyter-book build . -W`
 127.0.0.1; any request to another host is recorded and blocked. Every page is opened at
 1280 px and at 390 px, with a full-page screenshot in ``_build/browser-screenshots/``.
 Checked per page and width: HTTP 200 for the page and everything it loads, every image decoded
-and shown at its own aspect ratio (within 2 %), no JavaScript error, formulas typeset by the
-local MathJax, no page wider than the screen, no request leaving the site. Across the book:
-the navigation menu opens on a phone and reaches every chapter, the "contents" button opens
-each chapter's section list on a phone, search finds each page by a word of its title, and
-every notebook page has the launch and repository buttons.
+and shown at its own aspect ratio (within 2 %), every figure described by its alt text, no
+JavaScript error, formulas typeset by the local MathJax, no page wider than the screen, no
+request leaving the site. Across the book: the navigation menu opens on a phone and reaches
+every chapter, the "contents" button opens each chapter's section list on a phone, search
+finds each page by a word of its title, and every notebook page has the launch and repository
+buttons.
 The test is skipped only when no Chromium can be launched (see tests/browser_fixtures.py).
 """
 
@@ -198,6 +199,18 @@ def test_images_are_decoded_and_keep_their_aspect_ratio(visits, width, path):
             wrong.append(f"{image['src']}: shown {image['width']:.0f}x{image['height']:.0f} "
                          f"px, {shown / true:.2f} of its true aspect")
     assert wrong == [], "\n".join(wrong)
+
+
+@pytest.mark.parametrize(("width", "path"), CASES)
+def test_figures_have_alt_text(visits, width, path):
+    """A figure's alt text says what it shows (screen readers, images that fail to load)."""
+    figures = [i for i in visits[width, path]["images"] if "_images/" in (i["src"] or "")]
+    wrong = [
+        f"{i['src']}: alt {i['alt']!r}"
+        for i in figures
+        if len(i["alt"].split()) < 4 or re.search(r"\.(png|jpe?g|svg)$", i["alt"])
+    ]
+    assert wrong == [], "figures without a description:\n" + "\n".join(wrong)
 
 
 @pytest.mark.parametrize(("width", "path"), CASES)

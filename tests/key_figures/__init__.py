@@ -53,6 +53,8 @@ CALIBRATION_COLUMNS = (
 GLUE_PREFIX = "application/papermill.record/"
 COMPARED = ("range", "one_of", "items_within", "items_include", "min_items", "equals")
 UNCOMPARED = ("label", "timing")
+SETUP_TAG = "course-setup"
+"""Tag of the chapters' first cell, which installs the course library where it is missing."""
 
 
 def _without_imports(source: str) -> str:
@@ -68,11 +70,15 @@ def code_hash(notebook: Path) -> str:
     """Hash of a chapter's code cells: calibration must be redone when it changes.
 
     Import statements are left out: moving a function to another module changes no figure
-    (and the key-figure test on this machine would still catch it if it did).
+    (and the key-figure test on this machine would still catch it if it did). So is the
+    first cell tagged ``course-setup``, which only installs the course library where it is
+    missing (Colab, Binder).
     """
     cells = json.loads(notebook.read_text())["cells"]
     code = "\n\x00\n".join(
-        _without_imports("".join(c["source"])) for c in cells if c["cell_type"] == "code"
+        _without_imports("".join(c["source"]))
+        for c in cells
+        if c["cell_type"] == "code" and SETUP_TAG not in c["metadata"].get("tags", [])
     )
     return hashlib.sha256(code.encode()).hexdigest()[:16]
 
