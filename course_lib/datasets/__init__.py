@@ -7,6 +7,7 @@ module                    what it holds
 :mod:`.prepare`           the lab's steps before clustering (QC … Harmony, UMAP)
 :mod:`.cache`             build once, cache atomically, load; dataset fingerprint
 :mod:`.download`          hash-checked downloads of real data (pooch)
+:mod:`.lab`               the lab's real 10x files (``SCCLUST_DATASET=lab``)
 ========================  ==============================================================
 
 Run ``python -m course_lib.datasets`` to build the dataset ahead of time.
@@ -19,6 +20,7 @@ Examples
 
 from .cache import (
     CACHE_ENV,
+    DATASET_ENV,
     DATASET_VERSION,
     CacheDirError,
     build_integrated,
@@ -29,14 +31,18 @@ from .cache import (
     thread_settings,
 )
 from .download import fetch_file, load_h5ad
+from .lab import LAB_FILES, LabDataError, load_lab
 from .simulate import CELL_TYPES, SAMPLES, simulate_pbmc
 
 __all__ = [
     "CACHE_ENV",
     "CELL_TYPES",
+    "DATASET_ENV",
     "DATASET_VERSION",
+    "LAB_FILES",
     "SAMPLES",
     "CacheDirError",
+    "LabDataError",
     "build_integrated",
     "cache_dir",
     "cache_path",
@@ -44,6 +50,7 @@ __all__ = [
     "fingerprint",
     "load_h5ad",
     "load_integrated",
+    "load_lab",
     "simulate_pbmc",
     "thread_settings",
 ]

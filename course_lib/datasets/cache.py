@@ -19,6 +19,8 @@ from .simulate import simulate_pbmc
 
 CACHE_ENV = "SCCLUST_CACHE_DIR"
 """Environment variable naming the cache directory (default ``~/.cache/scclust-course``)."""
+DATASET_ENV = "SCCLUST_DATASET"
+"""Environment variable choosing the data: ``simulated`` (default) or ``lab`` (real data)."""
 DATASET_VERSION = 2
 """Bump when the simulation or preparation changes, so old caches are not reused."""
 REQUIRED_KEYS = {"obsm": ("X_pca", HARMONY_KEY, "X_umap", "X_umap_uncorr")}
@@ -185,6 +187,10 @@ def _ensure_writable(directory: Path) -> None:
 def load_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     """Load the prepared COVID-19 vs control PBMC dataset, building it on first use.
 
+    ``$SCCLUST_DATASET`` chooses the data: ``simulated`` (the default, offline) or ``lab``,
+    the lab's real 10x files, downloaded and prepared the same way
+    (:func:`course_lib.datasets.lab.load_lab`; the real data has no truth labels).
+
     The first call simulates the data and runs the preprocessing (about a minute, with a
     progress bar) and caches the result in :func:`cache_dir`; later calls read the cache.
     The cache is written atomically, so concurrent or interrupted builds never leave a
@@ -205,6 +211,8 @@ def load_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     ------
     CacheDirError
         If the cache directory cannot be written; the message names ``SCCLUST_CACHE_DIR``.
+    ValueError
+        If ``$SCCLUST_DATASET`` is neither ``simulated`` nor ``lab``.
 
     Examples
     --------
@@ -213,6 +221,17 @@ def load_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     >>> adata.obsm["X_pca_harmony"].shape  # doctest: +SKIP
     (7512, 30)
     """
+    dataset = os.environ.get(DATASET_ENV, "").strip().lower() or "simulated"
+    if dataset == "lab":
+        from .lab import load_lab  # imported here: lab imports this module
+
+        return load_lab(seed=seed, progress=progress)
+    if dataset != "simulated":
+        msg = (
+            f"{DATASET_ENV}={os.environ[DATASET_ENV]!r} is not a dataset: use 'simulated' "
+            "(the default, offline) or 'lab' (the lab's real data, see the README)"
+        )
+        raise ValueError(msg)
     path = cache_path(seed)
     if path.exists():
         adata = _read_valid(path)

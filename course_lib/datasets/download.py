@@ -13,8 +13,15 @@ from .cache import cache_dir
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def fetch_file(url: str, sha256: str, *, directory: Path | None = None,
-               progress: bool = True) -> Path:
+def fetch_file(
+    url: str,
+    sha256: str,
+    *,
+    directory: Path | None = None,
+    progress: bool = True,
+    fname: str | None = None,
+    auth: tuple[str, str] | None = None,
+) -> Path:
     """Download ``url`` once into the course cache and check its SHA-256 hash.
 
     A file already in the cache with the right hash is not downloaded again; a file
@@ -31,6 +38,11 @@ def fetch_file(url: str, sha256: str, *, directory: Path | None = None,
         Where to keep the file; defaults to ``<cache_dir()>/downloads``.
     progress
         Show a progress bar while downloading.
+    fname
+        Name of the local file; defaults to pooch's unique name (a hash of the URL, then
+        the URL's last part).
+    auth
+        ``(user, password)`` for HTTP basic authentication (``http://``/``https://`` only).
 
     Returns
     -------
@@ -59,11 +71,16 @@ def fetch_file(url: str, sha256: str, *, directory: Path | None = None,
         )
         raise ValueError(msg)
     target = Path(directory) if directory is not None else cache_dir() / "downloads"
+    if auth is None:
+        options: dict[str, object] = {"progressbar": progress}
+    else:
+        options = {"downloader": pooch.HTTPDownloader(auth=tuple(auth), progressbar=progress)}
     path = pooch.retrieve(
         url,
         known_hash=f"sha256:{sha256.lower()}",
+        fname=fname,
         path=target,
-        progressbar=progress,
+        **options,
     )
     return Path(path)
 
