@@ -17,8 +17,8 @@ from tests.book_build import build_book
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """Collect only test modules here: ``--doctest-modules`` is for ``course_lib``.
 
-    Without this, doctest collection would import every helper module in tests/, and
-    ``benchmarks/benchmark_chapters.py`` executes a chapter when it is imported.
+    Without this, doctest collection would import every helper module in tests/ (the
+    calibration and benchmark scripts, the fixtures), which are not tests.
     """
     helper = not collection_path.name.startswith(("test_", "conftest"))
     return True if collection_path.suffix == ".py" and helper else None
