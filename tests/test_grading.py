@@ -200,12 +200,15 @@ def test_runaway_submission_is_stopped_and_the_next_one_graded(control_run):
 
 
 def test_no_kernel_is_left_running(control_run):
+    """No grading process or kernel of the run is left (they run in its temporary folders)."""
     psutil = pytest.importorskip("psutil")
-    kernels = [
-        p for p in psutil.process_iter(["cmdline"])
-        if any(str(control_run.out.resolve()) in part for part in (p.info["cmdline"] or []))
-    ]  # fmt: skip
-    assert kernels == []
+    assert control_run.run_id
+    left = []
+    for p in psutil.process_iter(["cmdline", "cwd"]):
+        text = " ".join(p.info["cmdline"] or []) + " " + (p.info["cwd"] or "")
+        if control_run.run_id in text or str(control_run.out.resolve()) in text:
+            left.append(p)
+    assert left == []
 
 
 # ----------------------------------------------------------------- re-running, layouts
@@ -388,7 +391,10 @@ def test_course_config_rejects_unknown_settings(tmp_path):
 @pytest.mark.parametrize(
     ("module", "heavy"),
     [
-        ("course_lib.grading", ("scanpy", "sklearn", "anndata", "nbgrader", "matplotlib")),
+        (
+            "course_lib.grading",
+            ("scanpy", "sklearn", "anndata", "nbgrader", "matplotlib", "dask", "distributed"),
+        ),
         # runs in every grading kernel before the student's code: standard library only
         ("course_lib.grading.kernel", ("nbgrader", "nbformat", "traitlets", "numpy")),
     ],
@@ -414,7 +420,7 @@ def test_kernel_launcher_bad_argument():
 def test_grading_refuses_a_course_lib_the_processes_would_not_import(
     solutions, tmp_path, monkeypatch, capsys
 ):
-    """Workers and kernels import course_lib from the environment, never from the cwd."""
+    """Dask workers, grading processes and kernels import course_lib from the environment."""
     stale = tmp_path / "stale" / "course_lib"
     stale.mkdir(parents=True)
     (stale / "__init__.py").write_text("")

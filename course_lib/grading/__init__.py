@@ -15,9 +15,11 @@ directory under ``--out`` (default ``grading/<assignment>``), which holds
 - ``feedback/<student>.html``: per-student feedback, without the hidden tests;
 - ``course/``: the nbgrader course (gradebook, autograded notebooks, logs).
 
-Each student is graded by its own ``nbgrader autograde`` process with a wall-clock limit,
-on a memory-capped copy of the course kernel, so one looping, crashing or memory-hungry
-submission cannot stop or corrupt the grading of the others.
+Each student is graded on a Dask worker (a local cluster, or an existing scheduler) by its
+own ``nbgrader autograde`` process with a wall-clock limit, in a private temporary course
+directory, on a memory-capped copy of the course kernel, so one looping, crashing or
+memory-hungry submission cannot stop or corrupt the grading of the others. Only the
+grading command's own process writes the gradebook.
 
 =====================  ====================================================================
 module                 what it holds
@@ -26,11 +28,12 @@ module                 what it holds
 ``autograde``          one run (:func:`grade_submissions`)
 ``submissions``        finding and inspecting submissions, student ids
 ``coursedir``          the working nbgrader course directory and its gradebook
-``pool``, ``worker``   the grading processes: parent side, and the worker program
+``engine``             Dask: local cluster or scheduler, submitting, worker deaths
+``task``               one student on a worker: private course, nbgrader, the outcome
 ``kernel``             the memory-capped kernel launcher
 ``config``             :func:`configure_nbgrader`, :func:`parse_memory`, defaults
 ``preprocessors``      :class:`LimitOutputSize`, :class:`HideHiddenTestOutput`
-``report``             results, ``grades.csv``, attention list, summary, figure
+``report``             results, ``grades.csv``, LMS import, attention list, summary, figure
 =====================  ====================================================================
 
 The names below are imported on first use: ``nbgrader_config.py`` files and every grading
@@ -49,12 +52,13 @@ _EXPORTS = {
                 "write_course_config"),
     ".preprocessors": ("HideHiddenTestOutput", "LimitOutputSize"),
     ".report": ("GradingReport", "StudentResult"),
+    ".task": ("GradingOutcome", "GradingTask"),
     ".submissions": ("find_submissions", "inspect_autograded", "inspect_submission"),
     ".autograde": ("grade_submissions",),
     ".cli": ("main",),
 }  # fmt: skip
-_SUBMODULES = ("autograde", "cli", "config", "coursedir", "kernel", "pool", "preprocessors",
-               "report", "submissions", "worker")  # fmt: skip
+_SUBMODULES = ("autograde", "cli", "config", "coursedir", "engine", "kernel", "preprocessors",
+               "report", "submissions", "task")  # fmt: skip
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = sorted(_HOME)

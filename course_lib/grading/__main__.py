@@ -4,4 +4,5 @@ import sys
 
 from course_lib.grading.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # Dask's worker processes re-import this module: never re-run
+    sys.exit(main())

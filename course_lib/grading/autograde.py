@@ -1,9 +1,10 @@
 """One grading run: :func:`grade_submissions` checks its input, grades, and reports.
 
 The run validates every option and the output folder before it writes anything, checks
-that the worker processes would import this ``course_lib``, then grades each submission
-in the working course directory (:mod:`.coursedir`) and writes the report files
-(:mod:`.report`).
+that the grading processes would import this ``course_lib``, connects to Dask (a local
+cluster, or ``scheduler``; :mod:`.engine`), then grades each submission on a worker
+(:mod:`.task`), records the results in the working course directory (:mod:`.coursedir`)
+from this process alone and writes the report files (:mod:`.report`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import uuid
 from pathlib import Path
 
 from .config import (
@@ -22,15 +24,16 @@ from .config import (
     parse_memory,
 )
 from .coursedir import CourseDir
-from .pool import check_course_lib
 from .report import (
     GradingReport,
     plot_distribution,
     write_attention,
     write_grades,
+    write_lms,
     write_summary,
 )
 from .submissions import find_submissions, grade_cells
+from .task import check_course_lib
 
 
 def grade_submissions(
@@ -45,6 +48,7 @@ def grade_submissions(
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
     submission_timeout: float | None = None,
     jobs: int = 1,
+    scheduler: str | None = None,
     progress: bool = True,
 ) -> GradingReport:
     """Autograde every submission of ``assignment`` and write grades, feedback and a summary.
@@ -72,8 +76,12 @@ def grade_submissions(
         Wall-clock seconds for grading one submission, after which its grading process
         (and kernel) is killed and it scores 0; default ``timeout`` per code cell + 5 min.
     jobs
-        Submissions graded at the same time, each by its own process and kernel; at most
-        the number of cores (each kernel needs up to ``memory_limit``).
+        Worker processes of the local Dask cluster, each grading one submission at a time
+        in its own process and kernel; at most the number of cores (each kernel needs up
+        to ``memory_limit``). Ignored with ``scheduler``.
+    scheduler
+        Address of a running Dask scheduler (``"tcp://host:port"``) to grade on its
+        workers instead of a local cluster; they need this environment installed.
     progress
         Show a progress bar.
 
@@ -89,8 +97,9 @@ def grade_submissions(
     ValueError
         For a bad option or an output folder that would overwrite something else.
     RuntimeError
-        If the grading processes would import another ``course_lib`` (nothing is
-        written then), or nbgrader cannot register the assignment.
+        If the grading processes would import another ``course_lib`` or ``scheduler``
+        cannot be reached (nothing is written then), or nbgrader cannot register the
+        assignment.
 
     Examples
     --------
@@ -129,18 +138,18 @@ def grade_submissions(
     _check_out(out, Path(submissions))
     course = CourseDir(out.resolve() / "course", assignment)
     check_course_lib(course.root)
-    try:
+    from .engine import dask_client
+
+    run_id = uuid.uuid4().hex[:8]
+    with dask_client(scheduler, jobs) as client:  # connects before anything is written
         course.prepare(solutions / assignment, timeout, limit, benign_stderr, max_output_chars)
         course.copy_submissions(found)
         release_nb = nbformat.read(course.release / f"{assignment}.ipynb", as_version=4)
         questions, max_scores = grade_cells(release_nb)
         n_code = sum(cell.cell_type == "code" for cell in release_nb.cells)
         wall_limit = submission_timeout or timeout * (n_code + 2) + 300
-
-        results = course.grade_all(list(found), release_nb, wall_limit, jobs, progress)
-        course.generate_feedback(results, out)
-    finally:
-        course.worker.kill()
+        results = course.grade_all(list(found), release_nb, wall_limit, client, progress, run_id)
+    course.copy_feedback(results, out)
     for result in results:
         result.scores, result.max_scores = course.scores(result.student, questions)
 
@@ -155,8 +164,11 @@ def grade_submissions(
         summary=out / "summary.md",
         figure=out / "score_distribution.png",
         seconds=0.0,
+        lms_csv=out / "grades_lms.csv",
+        run_id=run_id,
     )
     write_grades(report)
+    write_lms(report)
     write_attention(report)
     plot_distribution(report)
     report.seconds = time.perf_counter() - start

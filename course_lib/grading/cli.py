@@ -25,8 +25,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     int
         Exit code: 0 when every submission was graded (some may still need attention),
         1 when at least one could not be graded (it is in the CSV with 0 and a reason).
-        Bad arguments, and a ``course_lib`` the grading processes would not import, exit
-        with 2 (``SystemExit``) before anything is written.
+        Bad arguments, a ``course_lib`` the grading processes would not import, and a
+        ``--scheduler`` that cannot be reached exit with 2 (``SystemExit``) before
+        anything is written.
 
     Examples
     --------
@@ -64,7 +65,16 @@ def main(argv: Iterable[str] | None = None) -> int:
         help="regex of stderr that does not fail a test (default: %(default)r); '' for none",
     )
     parser.add_argument(
-        "--jobs", type=int, default=1, help="submissions graded in parallel (default: %(default)s)"
+        "--jobs",
+        type=int,
+        default=1,
+        help="local Dask worker processes grading in parallel (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on the workers of a running Dask scheduler, e.g. tcp://host:8786 "
+        "(default: a local cluster of --jobs workers)",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(None if argv is None else list(argv))
@@ -78,13 +88,14 @@ def main(argv: Iterable[str] | None = None) -> int:
             memory_limit=args.memory_limit,
             benign_stderr=args.benign_stderr or None,
             jobs=args.jobs,
+            scheduler=args.scheduler,
             progress=not args.no_progress,
         )
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         parser.error(str(error))
     ungraded = [r.student for r in report.results if not r.graded]
     print(f"graded {len(report.results)} submissions in {report.seconds:.0f} s -> {report.out}")
-    print(f"grades: {report.grades_csv}\nsummary: {report.summary}")
+    print(f"grades: {report.grades_csv} (LMS import: {report.lms_csv})\nsummary: {report.summary}")
     if ungraded:
         print(f"could not grade (0 points, see {report.summary.name}): {', '.join(ungraded)}")
     return 1 if ungraded else 0

@@ -2,26 +2,33 @@
 
 :class:`CourseDir` lays out ``<out>/course`` (``source/``, ``release/``, ``submitted/``,
 ``autograded/``, ``feedback/``, ``gradebook.db``, ``logs/``), writes its
-``nbgrader_config.py`` and memory-capped kernelspec, grades students through the worker
-processes of :mod:`course_lib.grading.pool` and reads the scores back from the gradebook.
+``nbgrader_config.py`` and memory-capped kernelspec, and registers the assignment in a
+gradebook template (no students). Grading runs on Dask workers (:mod:`.engine`), each
+student in a private copy of the course (:mod:`.task`); this process alone writes what
+comes back into this directory and into ``gradebook.db``, one student after the other.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import queue
+import os
 import shutil
-import sys
-import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import warnings
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .config import GRADER_KERNEL, write_course_config
-from .pool import Worker
 from .report import StudentResult
 from .submissions import inspect_autograded, inspect_submission
+from .task import (
+    GradingOutcome,
+    GradingTask,
+    read_files,
+    worker_env,
+    write_files,
+    write_kernelspec,
+)
 
 
 class CourseDir:
@@ -34,7 +41,9 @@ class CourseDir:
         self.release = root / "release" / assignment
         self.logs = root / "logs"
         self.db = root / "gradebook.db"
-        self.worker = Worker(root, self.logs / "worker.log")
+        self.template = root / "gradebook_template.db"
+        self.settings: dict[str, object] = {}
+        self.limit = 0
 
     def prepare(
         self, source: Path, timeout: int, limit: int, benign: str | None, max_chars: int
@@ -73,25 +82,11 @@ class CourseDir:
         if self.source.exists():
             shutil.rmtree(self.source)
         shutil.copytree(source, self.source, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-
-        kernel_dir = self.root / "jupyter" / "kernels" / GRADER_KERNEL
-        kernel_dir.mkdir(parents=True, exist_ok=True)
-        spec = {
-            "argv": [sys.executable, "-m", "course_lib.grading.kernel", str(limit),
-                     "-f", "{connection_file}"],
-            "display_name": f"scclust-course grader (address space <= {limit} bytes)",
-            "language": "python",
-            "metadata": {"debugger": False},
-        }  # fmt: skip
-        (kernel_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
-        write_course_config(
-            self.root,
-            timeout=timeout,
-            benign_stderr=benign,
-            max_output_chars=max_chars,
-            kernel_name=GRADER_KERNEL,
-        )
-        result = self.worker.request(command="generate_assignment", assignment=self.assignment)
+        self.limit = limit
+        self.settings = {"timeout": timeout, "benign_stderr": benign, "max_output_chars": max_chars}
+        write_kernelspec(self.root, limit)
+        write_course_config(self.root, kernel_name=GRADER_KERNEL, **self.settings)
+        result = self._generate_assignment()
         _write_log(self.logs / "generate_assignment.log", result)
         if not result["success"]:
             msg = (
@@ -99,7 +94,33 @@ class CourseDir:
                 f"{result.get('log', '')[-3000:]}{result.get('error', '')[-2000:]}"
             )
             raise RuntimeError(msg)
+        if not self.db.exists():
+            shutil.copyfile(self.template, self.db)
         stamp.write_text(digest)
+
+    def _generate_assignment(self) -> dict[str, Any]:
+        """Run nbgrader's ``GenerateAssignment`` into ``release/`` and a fresh template db."""
+        from nbgrader.converters import GenerateAssignment
+        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.utils import capture_log
+        from traitlets.config.loader import PyFileConfigLoader
+
+        self.template.unlink(missing_ok=True)
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        coursedir = CourseDirectory(config=config)
+        coursedir.assignment_id = self.assignment
+        coursedir.db_url = f"sqlite:///{self.template}"
+        converter = GenerateAssignment(coursedir=coursedir, config=config)
+        converter.force = True
+        path = os.environ.get("PATH")
+        os.environ["PATH"] = worker_env(self.root)["PATH"]  # a new gradebook runs `alembic`
+        try:
+            return capture_log(converter)
+        finally:
+            if path is None:
+                os.environ.pop("PATH", None)
+            else:
+                os.environ["PATH"] = path
 
     def copy_submissions(self, found: dict[str, Path]) -> None:
         """Rebuild ``submitted/`` from the submissions (which are only read).
@@ -126,61 +147,46 @@ class CourseDir:
             if path.exists():
                 shutil.rmtree(path)
 
-    def grade_student(
-        self, student: str, release_nb: Any, wall_limit: float, worker: Worker
-    ) -> StudentResult:
-        """Autograde one student; a failure gives 0 points and a reason, never an exception.
+    def task(self, student: str, wall_limit: float, run_id: str = "") -> GradingTask:
+        """What a worker needs to grade ``student``: their files, the course, the settings.
 
         Parameters
         ----------
         student
             Student id (a folder of ``submitted/``).
-        release_nb
-            The released notebook, as read by :mod:`nbformat`.
         wall_limit
             Wall-clock seconds for the whole autograde of this student.
-        worker
-            The worker process to run it in.
+        run_id
+            Tag of this run, part of the worker's temporary folder name.
 
         Returns
         -------
-        StudentResult
-            Reasons and whether it was graded; the scores are read later from the gradebook.
+        GradingTask
+            A self-contained task (workers need no shared file system).
         """
-        import nbformat
-
-        start = time.perf_counter()
-        self._clear_outputs(student)
-        notebook = self.root / "submitted" / student / self.assignment / f"{self.assignment}.ipynb"
-        reasons, gradable = inspect_submission(notebook, release_nb)
-        graded = False
-        if gradable:
-            request = {"command": "autograde", "assignment": self.assignment, "student": student}
-            result = worker.request(timeout=wall_limit, **request)
-            if not result["success"] and "database is locked" in result.get("log", ""):
-                result = worker.request(timeout=wall_limit, **request)  # a parallel job wrote
-            _write_log(self.logs / f"autograde_{student}.log", result)
-            autograded = self.root / "autograded" / student / self.assignment / notebook.name
-            if result["success"] and autograded.exists():
-                graded = True
-                reasons += inspect_autograded(nbformat.read(autograded, as_version=4))
-            else:
-                reasons.append(_failure_reason(result, wall_limit))
-        if not graded:
-            self._record_zero(student)
-        return StudentResult(
+        return GradingTask(
+            assignment=self.assignment,
             student=student,
-            scores={},
-            max_scores={},
-            reasons=reasons,
-            graded=graded,
-            seconds=time.perf_counter() - start,
+            submission=read_files(self.root / "submitted" / student / self.assignment),
+            source=read_files(self.source),
+            release=read_files(self.release),
+            template_db=self.template.read_bytes(),
+            settings=dict(self.settings),
+            memory_limit=self.limit,
+            wall_limit=wall_limit,
+            run_id=run_id,
         )
 
     def grade_all(
-        self, students: list[str], release_nb: Any, wall_limit: float, jobs: int, progress: bool
+        self,
+        students: list[str],
+        release_nb: Any,
+        wall_limit: float,
+        client: Any,
+        progress: bool,
+        run_id: str = "",
     ) -> list[StudentResult]:
-        """Grade students with ``jobs`` workers in parallel.
+        """Inspect every submission, grade the gradable ones on the cluster, record all.
 
         Parameters
         ----------
@@ -190,49 +196,109 @@ class CourseDir:
             The released notebook, as read by :mod:`nbformat`.
         wall_limit
             Wall-clock seconds per student.
-        jobs
-            Worker processes grading at the same time.
+        client
+            A connected :class:`distributed.Client` (see :func:`.engine.dask_client`).
         progress
             Show a progress bar.
+        run_id
+            Tag of this run, part of the workers' temporary folder names.
 
         Returns
         -------
         list of StudentResult
-            One per student, in the order of ``students``.
+            One per student, in the order of ``students``; the scores are read later from
+            the gradebook.
         """
-        from tqdm.auto import tqdm
+        from .engine import run_tasks
 
-        idle: queue.Queue[Worker] = queue.Queue()
-        workers = [self.worker] + [
-            Worker(self.root, self.logs / f"worker_{i}.log") for i in range(1, jobs)
-        ]
-        for worker in workers:
-            idle.put(worker)
+        checks = {}
+        for student in students:
+            self._clear_outputs(student)
+            notebook = self.root / "submitted" / student / self.assignment
+            checks[student] = inspect_submission(notebook / f"{self.assignment}.ipynb", release_nb)
+        tasks = [self.task(s, wall_limit, run_id) for s in students if checks[s][1]]
+        outcomes = run_tasks(
+            client, tasks, progress=progress, description=f"Grading {self.assignment}"
+        )
+        return [self.record(s, checks[s][0], outcomes.get(s), wall_limit) for s in students]
 
-        def grade(student: str) -> StudentResult:
-            worker = idle.get()
-            try:
-                return self.grade_student(student, release_nb, wall_limit, worker)
-            finally:
-                idle.put(worker)
+    def record(
+        self,
+        student: str,
+        reasons: list[str],
+        outcome: GradingOutcome | str | None,
+        wall_limit: float,
+    ) -> StudentResult:
+        """Write one student's outcome into the course and the gradebook (never fails).
 
-        results = {}
-        bar = tqdm(
-            total=len(students), desc=f"Grading {self.assignment}", unit="student",
-            disable=not progress,
+        Parameters
+        ----------
+        student
+            Student id.
+        reasons
+            What :func:`~.submissions.inspect_submission` found.
+        outcome
+            The worker's outcome, the reason it could not be graded, or ``None`` when the
+            submission was not gradable.
+        wall_limit
+            Wall-clock seconds per student (for the reason of a stopped one).
+
+        Returns
+        -------
+        StudentResult
+            Reasons and whether it was graded; scores are read from the gradebook later.
+        """
+        import nbformat
+
+        reasons = list(reasons)
+        seconds = 0.0
+        graded = False
+        if isinstance(outcome, str):
+            reasons.append(outcome)
+        elif outcome is not None:
+            seconds = outcome.seconds
+            (self.logs / f"autograde_{student}.log").write_text(outcome.log)
+            if outcome.success:
+                graded = True
+                autograded = self.root / "autograded" / student / self.assignment
+                write_files(autograded, outcome.autograded)
+                notebook = autograded / f"{self.assignment}.ipynb"
+                reasons += inspect_autograded(nbformat.read(notebook, as_version=4))
+                if outcome.feedback is not None:
+                    html = self.root / "feedback" / student / self.assignment
+                    write_files(html, {f"{self.assignment}.html": outcome.feedback})
+                self._merge(student, outcome)
+            else:
+                reasons.append(_failure_reason(outcome, wall_limit))
+        if not graded:
+            self._record_zero(student)
+        return StudentResult(
+            student=student, scores={}, max_scores={}, reasons=reasons, graded=graded,
+            seconds=seconds,
         )  # fmt: skip
-        try:
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(grade, student): student for student in students}
-                for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    bar.set_postfix_str(futures[future])
-                    bar.update()
-        finally:
-            bar.close()
-            for worker in workers[1:]:
-                worker.kill()
-        return [results[student] for student in students]
+
+    def _merge(self, student: str, outcome: GradingOutcome) -> None:
+        """Write a worker's scores and comments for ``student`` into the gradebook."""
+        from nbgrader.api import Gradebook
+        from sqlalchemy.exc import SAWarning
+
+        timestamp = datetime.fromisoformat(outcome.timestamp) if outcome.timestamp else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)
+            with Gradebook(f"sqlite:///{self.db}") as gb:
+                gb.update_or_create_student(student)
+                submission = gb.update_or_create_submission(
+                    self.assignment, student, timestamp=timestamp
+                )
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        auto, _, manual = outcome.grades.get(grade.name, (0.0, 0.0, False))
+                        grade.auto_score = auto
+                        grade.manual_score = None
+                        grade.needs_manual_grade = manual
+                    for comment in notebook.comments:
+                        comment.auto_comment = outcome.comments.get(comment.name)
+                gb.db.commit()
 
     def _record_zero(self, student: str) -> None:
         import warnings
@@ -281,33 +347,32 @@ class CourseDir:
                 {q: float(grades[q].max_score) for q in questions},
             )
 
-    def generate_feedback(self, results: list[StudentResult], out: Path) -> None:
-        """Write feedback HTML for every graded student and copy it to ``out/feedback``.
+    def copy_feedback(self, results: list[StudentResult], out: Path) -> None:
+        """Copy the feedback page of every graded student to ``out/feedback``.
 
         Parameters
         ----------
         results
-            The run's results; each graded one gets its ``feedback`` path set.
+            The run's results; each graded one gets its ``feedback`` path set, or a reason
+            when its worker made no feedback page.
         out
             The run's output folder.
         """
-        graded = [r for r in results if r.graded]
         target = out / "feedback"
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)
-        if graded:
-            result = self.worker.request(command="generate_feedback", assignment=self.assignment)
-            _write_log(self.logs / "generate_feedback.log", result)
-        self.worker.close()
-        for result in graded:
+        for result in results:
+            if not result.graded:
+                continue
             html = self.root / "feedback" / result.student / self.assignment
             html = html / f"{self.assignment}.html"
             if html.exists():
                 result.feedback = target / f"{result.student}.html"
                 shutil.copyfile(html, result.feedback)
             else:
-                result.reasons.append("no feedback page (see course/logs/generate_feedback.log)")
+                log = f"course/logs/autograde_{result.student}.log"
+                result.reasons.append(f"no feedback page (see {log})")
 
 
 def _write_log(path: Path, result: dict[str, Any]) -> None:
@@ -322,10 +387,10 @@ def _hash_tree(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _failure_reason(result: dict[str, Any], wall_limit: float) -> str:
-    if result.get("timed_out"):
+def _failure_reason(outcome: GradingOutcome, wall_limit: float) -> str:
+    if outcome.timed_out:
         return f"grading took longer than {wall_limit:.0f} s and was stopped (score 0)"
-    text = result.get("log", "") + result.get("error", "")
+    text = outcome.log
     if "DeadKernelError" in text or "Kernel died" in text:
         return "kernel died during execution (crash, os._exit or memory outside Python; score 0)"
     if "CellTimeoutError" in text:

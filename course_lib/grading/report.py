@@ -1,8 +1,9 @@
 """What a grading run produces: per-student results, the report, and its files.
 
 :class:`StudentResult` and :class:`GradingReport` hold the scores and reasons; the
-functions here write ``grades.csv``, ``attention.csv``, ``summary.md`` and
-``score_distribution.png`` (matplotlib is imported only by :func:`plot_distribution`).
+functions here write ``grades.csv``, ``grades_lms.csv`` (an LMS gradebook import),
+``attention.csv``, ``summary.md`` and ``score_distribution.png`` (matplotlib is imported
+only by :func:`plot_distribution`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class GradingReport:
     summary: Path
     figure: Path
     seconds: float
+    lms_csv: Path | None = None
+    run_id: str = ""
 
     @property
     def max_total(self) -> float:
@@ -98,6 +101,42 @@ def write_grades(report: GradingReport) -> None:
                     "; ".join(r.reasons),
                 ]
             )
+
+
+LMS_COLUMNS = ("Student", "ID", "SIS User ID", "Section")
+"""The identity columns of a Canvas gradebook import, before the assignment's column."""
+
+
+def write_lms(report: GradingReport) -> None:
+    """Write ``grades_lms.csv``: the totals as a Canvas-style gradebook import.
+
+    The columns are ``Student``, ``ID``, ``SIS User ID``, ``Section`` and one named after
+    the assignment. The first row after the header is ``Points Possible`` with the
+    assignment's maximum; then one row per student with the student id as ``Student`` and
+    ``SIS User ID`` (``ID`` and ``Section`` stay empty, the LMS fills them in) and the total.
+    The column has no ``(<id>)`` suffix, so Canvas offers to create or match the assignment
+    by name instead of writing into an assignment with that id.
+
+    Parameters
+    ----------
+    report
+        The run; its ``lms_csv`` (default ``grades_lms.csv`` next to ``grades.csv``) is
+        written.
+
+    Examples
+    --------
+    >>> print(open("grading/00_tiny/grades_lms.csv").read())  # doctest: +SKIP
+    Student,ID,SIS User ID,Section,00_tiny
+    Points Possible,,,,3
+    alice,,alice,,3
+    """
+    path = report.lms_csv or report.out / "grades_lms.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*LMS_COLUMNS, report.assignment])
+        writer.writerow(["Points Possible", "", "", "", f"{report.max_total:g}"])
+        for r in report.results:
+            writer.writerow([r.student, "", r.student, "", f"{r.total:g}"])
 
 
 def write_attention(report: GradingReport) -> None:
