@@ -8,6 +8,7 @@ on 127.0.0.1, standing in for a cluster of other machines.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import socket
 import subprocess
@@ -66,24 +67,39 @@ def serial_run(solutions, subset, tmp_path_factory):
     return report
 
 
+def _start_scheduler(folder: Path) -> tuple[subprocess.Popen, Path]:
+    """A `dask scheduler` process on 127.0.0.1 and the file it writes its address to."""
+    scheduler_file = folder / "scheduler.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
+         "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+        cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not scheduler_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)  # let it finish writing
+    assert scheduler_file.exists(), "the dask scheduler did not start"
+    return process, scheduler_file
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in reversed(processes):
+        process.terminate()
+    for process in reversed(processes):
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @pytest.fixture(scope="module")
 def external_scheduler(tmp_path_factory: pytest.TempPathFactory):
     """A Dask scheduler and one `dask worker` with two worker processes, on 127.0.0.1."""
     folder = tmp_path_factory.mktemp("cluster")
-    scheduler_file = folder / "scheduler.json"
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
-             "--no-dashboard", "--scheduler-file", str(scheduler_file)],
-            cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-    ]  # fmt: skip
+    scheduler, scheduler_file = _start_scheduler(folder)
+    processes = [scheduler]
     try:
-        deadline = time.monotonic() + 60
-        while not scheduler_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert scheduler_file.exists(), "the dask scheduler did not start"
-        time.sleep(0.5)  # the file is written whole, but give it a moment
         processes.append(
             subprocess.Popen(
                 [sys.executable, "-m", "dask", "worker", "--scheduler-file", str(scheduler_file),
@@ -99,13 +115,7 @@ def external_scheduler(tmp_path_factory: pytest.TempPathFactory):
             address = client.scheduler.address
         yield address
     finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in reversed(processes):
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _stop(processes)
 
 
 def test_serial_and_parallel_grades_are_identical(serial_run, solutions, subset, tmp_path):
@@ -187,4 +197,22 @@ def test_unreachable_scheduler_is_a_clear_error(solutions, tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"cannot reach the Dask scheduler at '{address}'" in err
     assert "drop --scheduler" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_scheduler_without_workers_is_a_clear_error(solutions, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(grading.engine, "WORKER_TIMEOUT", 2)
+    scheduler, scheduler_file = _start_scheduler(tmp_path)
+    try:
+        address = json.loads(scheduler_file.read_text())["address"]
+        tiny.write_flat(tmp_path / "subs", {"correct": tiny.submissions()["correct"]})
+        with pytest.raises(SystemExit) as exit_info:
+            grading.main([
+                tiny.ASSIGNMENT, str(tmp_path / "subs"), "--out", str(tmp_path / "out"),
+                "--solutions", str(solutions), "--scheduler", address,
+            ])  # fmt: skip
+    finally:
+        _stop([scheduler])
+    assert exit_info.value.code == 2
+    assert f"the Dask scheduler at '{address}' has no workers" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()

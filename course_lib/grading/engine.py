@@ -30,6 +30,9 @@ from .task import GradingOutcome, GradingTask, autograde_task
 CONNECT_TIMEOUT = 10
 """Seconds to wait for a ``--scheduler`` to answer."""
 
+WORKER_TIMEOUT = 120
+"""Seconds to wait for a ``--scheduler`` with no workers yet (an adaptive cluster scales up)."""
+
 WORKER_MEMORY = "2GiB"
 """Memory limit of each local worker process (nbgrader; the kernel has ``--memory-limit``)."""
 
@@ -57,7 +60,8 @@ def dask_client(scheduler: str | None = None, jobs: int = 1) -> Iterator[Any]:
     Raises
     ------
     RuntimeError
-        If the scheduler cannot be reached within :data:`CONNECT_TIMEOUT` seconds.
+        If the scheduler cannot be reached within :data:`CONNECT_TIMEOUT` seconds, or
+        has no worker after :data:`WORKER_TIMEOUT` seconds.
     """
     import dask
     from distributed import Client, LocalCluster
@@ -73,6 +77,15 @@ def dask_client(scheduler: str | None = None, jobs: int = 1) -> Iterator[Any]:
             )
             raise RuntimeError(msg) from None
         with client:
+            try:
+                client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
+            except TimeoutError:
+                msg = (
+                    f"the Dask scheduler at {scheduler!r} has no workers after "
+                    f"{WORKER_TIMEOUT} s; start some (`dask worker {scheduler} --nthreads 1`) "
+                    "or drop --scheduler to grade on this machine"
+                )
+                raise RuntimeError(msg) from None
             yield client
         return
     settings = {
