@@ -15,6 +15,7 @@ The test is skipped only when no Chromium can be launched (see tests/browser_fix
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -143,7 +144,10 @@ class Visit:
 
 @pytest.fixture(scope="module")
 def visits(browser, site):
-    """Every page at every width, opened once: status, errors, requests, images, maths."""
+    """Every page at every width, opened once: status, errors, requests, images, maths.
+
+    What was measured is also written to ``_build/browser-screenshots/visits.json``.
+    """
     results = {}
     for name, width in WIDTHS.items():
         for path in PAGES:
@@ -159,6 +163,8 @@ def visits(browser, site):
                 "failed": list(visit.failed), **measured,
             }
             visit.close()
+    report = [{"width": name, "page": path, **seen} for (name, path), seen in results.items()]
+    (SCREENSHOTS / "visits.json").write_text(json.dumps(report, indent=1))
     return results
 
 
