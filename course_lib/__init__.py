@@ -28,8 +28,7 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ._lazy import lazy_exports
 
 _EXPORTS = {
     ".datasets": ("CACHE_ENV", "SAMPLES", "CacheDirError", "cache_dir", "load_integrated",
@@ -45,21 +44,5 @@ _EXPORTS = {
     "._validation": ("MemoryBudgetError", "MissingKeyError"),
 }
 _SUBPACKAGES = ("checks", "datasets", "defaults", "grading", "pl", "pp", "tl")
-_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted([*_HOME, *_SUBPACKAGES])
-
-
-def __getattr__(name: str) -> Any:
-    if name in _SUBPACKAGES:
-        return importlib.import_module(f".{name}", __name__)
-    if name not in _HOME:
-        msg = f"module 'course_lib' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(_HOME[name], __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__all__ = sorted([name for names in _EXPORTS.values() for name in names] + [*_SUBPACKAGES])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, _SUBPACKAGES)

@@ -123,10 +123,16 @@ def build_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     >>> adata = build_integrated(seed=0)  # doctest: +SKIP
     """
     adata = simulate_pbmc(seed=seed)
+    return _prepare_recorded(adata, seed=seed, progress=progress,
+                             desc="Building the course dataset")
+
+
+def _prepare_recorded(
+    adata: ad.AnnData, *, seed: int, progress: bool, desc: str, **record: str
+) -> ad.AnnData:
+    """Run the preparation steps on raw counts with a progress bar; record the build in uns."""
     steps = preparation_steps(adata, seed=seed)
-    with tqdm(total=len(steps) + 1, desc="Building the course dataset", disable=not progress,
-              unit="step") as bar:
-        bar.update(1)  # simulation done
+    with tqdm(total=len(steps), desc=desc, disable=not progress, unit="step") as bar:
         for name, step in steps:
             bar.set_postfix_str(name)
             step()
@@ -134,6 +140,7 @@ def build_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     adata.uns["course_dataset"] = {
         "version": DATASET_VERSION,
         "seed": seed,
+        **record,
         "fingerprint": fingerprint(adata),
         "threads": thread_settings(),
     }

@@ -39,20 +39,17 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 import requests
-from tqdm.auto import tqdm
 
 from ..defaults import CONDITION_KEY, LINEAGE_KEY, SAMPLE_KEY, SEED, TRUTH_KEY
 from .cache import (
     DATASET_VERSION,
     _ensure_writable,
+    _prepare_recorded,
     _read_valid,
     _write_atomic,
     cache_dir,
-    fingerprint,
-    thread_settings,
 )
 from .download import fetch_file
-from .prepare import preparation_steps
 
 URL_ENV = "SCCLUST_LAB_URL"
 USER_ENV = "SCCLUST_LAB_USER"
@@ -340,22 +337,9 @@ def build_lab(
     """
     config = lab_config() if config is None else config
     adata = read_lab_files(download_lab_files(config=config, progress=progress))
-    steps = preparation_steps(adata, seed=seed)
-    with tqdm(
-        total=len(steps), desc="Preparing the lab's data", disable=not progress, unit="step"
-    ) as bar:
-        for name, step in steps:
-            bar.set_postfix_str(name)
-            step()
-            bar.update(1)
-    adata.uns["course_dataset"] = {
-        "version": DATASET_VERSION,
-        "seed": seed,
-        "dataset": "lab",
-        "fingerprint": fingerprint(adata),
-        "threads": thread_settings(),
-    }
-    return adata
+    return _prepare_recorded(
+        adata, seed=seed, progress=progress, desc="Preparing the lab's data", dataset="lab"
+    )
 
 
 def load_lab(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:

@@ -1,4 +1,4 @@
-"""Autograde a folder of exercise submissions with nbgrader, one student at a time.
+"""Autograde a folder of exercise submissions with nbgrader, in parallel on Dask.
 
 Run it from the repository root::
 
@@ -42,8 +42,7 @@ kernel import this package, so importing it loads neither nbgrader nor scanpy.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .._lazy import lazy_exports
 
 _EXPORTS = {
     ".config": ("BENIGN_STDERR", "DEFAULT_MAX_OUTPUT_CHARS", "DEFAULT_MEMORY_LIMIT",
@@ -59,21 +58,5 @@ _EXPORTS = {
 }  # fmt: skip
 _SUBMODULES = ("autograde", "cli", "config", "coursedir", "engine", "kernel", "preprocessors",
                "report", "submissions", "task")  # fmt: skip
-_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_HOME)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    if name not in _HOME:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(_HOME[name], __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_HOME, *_SUBMODULES])
+__all__ = sorted(name for names in _EXPORTS.values() for name in names)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, _SUBMODULES)
