@@ -45,6 +45,7 @@ CHAPTERS = (
     "03_hierarchical",
     "04_distribution",
     "05_subclustering",
+    "06_validation",
 )
 CALIBRATION = HERE / "calibration.csv"
 CALIBRATION_COLUMNS = (
