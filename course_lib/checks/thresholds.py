@@ -25,15 +25,15 @@ LEIDEN_MIN_ARI = 0.6
 """Visible check: best ARI to the Harmony references at the asked resolution.
 
 Calibration (resolution 0.6; 1.0 in brackets): legitimate answers (seeds 3-5, igraph and
-leidenalg flavours) score >= 0.749 (0.887); the graph on uncorrected ``X_pca`` <= 0.226
-(0.205); resolution 3 scores 0.378 (0.525). Other resolutions are *not* separable by
+leidenalg flavours) score >= 0.725 (0.877); the graph on uncorrected ``X_pca`` <= 0.226
+(0.205); resolution 3 scores 0.378-0.389 (0.525). Other resolutions are *not* separable by
 labels on this data: 0.4 scores 0.82 and even 0.1 (9 clusters) scores 0.802 against the 0.6
 references, inside the legitimate spread, and within :data:`COUNT_RANGE`. A wrong
 resolution is therefore named from the recorded ``uns[key]['params']['resolution']``
 (scanpy always writes it; the hidden test requires it)."""
 
 LEIDEN_STRICT_ARI = 0.65
-"""Hidden check: as :data:`LEIDEN_MIN_ARI`, closer to the legitimate minimum (0.749)."""
+"""Hidden check: as :data:`LEIDEN_MIN_ARI`, closer to the legitimate minimum (0.725)."""
 
 KNN_MIN_OVERLAP = 0.9
 """Hidden check: mean fraction of each cell's neighbours shared with the exact kNN on Harmony.
