@@ -204,7 +204,7 @@ def load_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     The cache is written atomically, so concurrent or interrupted builds never leave a
     corrupt file; an unreadable cache is rebuilt. It also lets numba cache the kNN-graph
     kernels on disk (:mod:`course_lib._numba_cache`), so the first ``sc.pp.neighbors`` of a
-    fresh kernel takes under a second instead of several.
+    fresh kernel takes about a second instead of five.
 
     Parameters
     ----------
