@@ -39,8 +39,9 @@ test: data browser  ## run the whole test suite: unit tests, notebooks (nbval), 
 lint: setup
 	$(BIN)/ruff check course_lib tests
 
-benchmark: data  ## print dataset build/load times and per-chapter time and peak memory
+benchmark: data  ## print dataset build/load times, per-chapter time and peak memory, grading times
 	$(BIN)/python tests/benchmarks/benchmark_chapters.py
+	$(BIN)/python tests/benchmarks/benchmark_grading.py
 
 calibrate: setup  ## measure the chapters' key figures over 3 dataset seeds x 1 and 2 threads (~30 min)
 	$(BIN)/python -m tests.key_figures.calibrate
