@@ -6,6 +6,8 @@ Examples
 >>> course_lib.pl.setup_plotting()
 """
 
+from ._judging import cluster_tree, silhouette_plot
 from ._plots import contingency_heatmap, setup_plotting, stacked_bar
 
-__all__ = ["contingency_heatmap", "setup_plotting", "stacked_bar"]
+__all__ = ["cluster_tree", "contingency_heatmap", "setup_plotting", "silhouette_plot",
+           "stacked_bar"]

@@ -13,6 +13,9 @@ module                      what it holds
 :mod:`._composition`        proportions per cluster, QC per cluster (doublet candidates)
 :mod:`._subset`             the T/NK rule from markers, a subset taken from ``.raw``
 :mod:`._diagnostics`        how much the kNN neighbourhoods mix samples
+:mod:`._metrics`            internal metrics of several clusterings; choosing k
+:mod:`._stability`          stability under subsampling, seeds and resolutions
+:mod:`._composition_test`   cluster shares between conditions, tested per sample
 ==========================  ============================================================
 
 Examples
@@ -28,6 +31,7 @@ Examples
 
 from ._compare import agreement, contingency_table, own_clusters
 from ._composition import QC_METRICS, proportion_table, qc_by_cluster
+from ._composition_test import composition_test, smallest_rank_test_p
 from ._diagnostics import chance_same_sample_share, same_sample_neighbour_share
 from ._graph import graph_clustering
 from ._hierarchical import (
@@ -39,26 +43,39 @@ from ._hierarchical import (
     linkage_bytes,
 )
 from ._kmeans import kmeans
+from ._metrics import choose_k, gap_statistic, internal_metrics, knee, sample_cells
+from ._stability import best_jaccard, resolution_tree, seed_agreement, subsample_stability
 from ._subset import marker_means, subset_from_raw, t_nk_clusters
 
 __all__ = [
     "QC_METRICS",
     "agreement",
+    "best_jaccard",
     "chance_same_sample_share",
+    "choose_k",
+    "composition_test",
     "contingency_table",
     "cut_hierarchy",
     "distance_matrix_bytes",
     "format_bytes",
+    "gap_statistic",
     "graph_clustering",
     "hclust_key",
     "hierarchical",
+    "internal_metrics",
     "kmeans",
+    "knee",
     "linkage_bytes",
     "marker_means",
     "own_clusters",
     "proportion_table",
     "qc_by_cluster",
+    "resolution_tree",
     "same_sample_neighbour_share",
+    "sample_cells",
+    "seed_agreement",
+    "smallest_rank_test_p",
+    "subsample_stability",
     "subset_from_raw",
     "t_nk_clusters",
 ]
