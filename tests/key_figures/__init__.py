@@ -46,6 +46,7 @@ CHAPTERS = (
     "04_distribution",
     "05_subclustering",
     "06_validation",
+    "07_beyond_one_clustering",
 )
 CALIBRATION = HERE / "calibration.csv"
 CALIBRATION_COLUMNS = (
