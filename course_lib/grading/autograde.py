@@ -1,10 +1,12 @@
 """One grading run: :func:`grade_submissions` checks its input, grades, and reports.
 
 The run validates every option and the output folder before it writes anything, checks
-that the grading processes would import this ``course_lib``, connects to Dask (a local
-cluster, or ``scheduler``; :mod:`.engine`), then grades each submission on a worker
-(:mod:`.task`), records the results in the working course directory (:mod:`.coursedir`)
-from this process alone and writes the report files (:mod:`.report`).
+that the grading processes would import this ``course_lib``, starts preparing the
+exercise's reference answers in the background (:mod:`.refcache`), connects to Dask (a
+local cluster, or ``scheduler``; :mod:`.engine`) and registers the assignment, then grades
+each submission on a worker (:mod:`.task`) with the references, records the results in the
+working course directory (:mod:`.coursedir`) from this process alone and writes the report
+files (:mod:`.report`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .config import (
     DEFAULT_TIMEOUT,
     REPO_ROOT,
     parse_memory,
+    skip_unused_imports,
 )
 from .coursedir import CourseDir
 from .report import (
@@ -107,6 +110,7 @@ def grade_submissions(
     >>> report.result("alice").total, report.max_total  # doctest: +SKIP
     (10.0, 10.0)
     """
+    skip_unused_imports()
     import nbformat
 
     start = time.perf_counter()
@@ -139,16 +143,22 @@ def grade_submissions(
     course = CourseDir(out.resolve() / "course", assignment)
     check_course_lib(course.root)
     from .engine import dask_client
+    from .refcache import precompute
 
     run_id = uuid.uuid4().hex[:8]
-    with dask_client(scheduler, jobs) as client:  # connects before anything is written
+    with precompute(assignment) as job, dask_client(scheduler, jobs) as client:
+        # connected before anything is written
         course.prepare(solutions / assignment, timeout, limit, benign_stderr, max_output_chars)
         course.copy_submissions(found)
         release_nb = nbformat.read(course.release / f"{assignment}.ipynb", as_version=4)
         questions, max_scores = grade_cells(release_nb)
         n_code = sum(cell.cell_type == "code" for cell in release_nb.cells)
         wall_limit = submission_timeout or timeout * (n_code + 2) + 300
-        results = course.grade_all(list(found), release_nb, wall_limit, client, progress, run_id)
+        references = job.result() if job is not None else None
+        course.log_references(references)
+        results = course.grade_all(
+            list(found), release_nb, wall_limit, client, progress, run_id, references
+        )
     course.copy_feedback(results, out)
     for result in results:
         result.scores, result.max_scores = course.scores(result.student, questions)

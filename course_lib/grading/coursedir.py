@@ -11,6 +11,7 @@ comes back into this directory and into ``gradebook.db``, one student after the 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import warnings
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import GRADER_KERNEL, write_course_config
+from .refcache import References
 from .report import StudentResult
 from .submissions import inspect_autograded, inspect_submission
 from .task import (
@@ -147,7 +149,29 @@ class CourseDir:
             if path.exists():
                 shutil.rmtree(path)
 
-    def task(self, student: str, wall_limit: float, run_id: str = "") -> GradingTask:
+    def log_references(self, references: References | None) -> None:
+        """Write what preparing the reference answers gave to ``logs/references.json``.
+
+        Parameters
+        ----------
+        references
+            The prepared references, or ``None`` when there were none (the kernels compute
+            them then).
+        """
+        record = {"handed_to_kernels": references is not None}
+        if references is not None:
+            record |= {"sha256": references.sha256, "bytes": len(references.data),
+                       "computed": references.computed, "loaded_from_cache": references.loaded,
+                       "seconds": round(references.seconds, 2)}  # fmt: skip
+        (self.logs / "references.json").write_text(json.dumps(record, indent=1) + "\n")
+
+    def task(
+        self,
+        student: str,
+        wall_limit: float,
+        run_id: str = "",
+        references: References | None = None,
+    ) -> GradingTask:
         """What a worker needs to grade ``student``: their files, the course, the settings.
 
         Parameters
@@ -158,6 +182,8 @@ class CourseDir:
             Wall-clock seconds for the whole autograde of this student.
         run_id
             Tag of this run, part of the worker's temporary folder name.
+        references
+            The class's reference answers and their SHA-256, or ``None``.
 
         Returns
         -------
@@ -175,6 +201,8 @@ class CourseDir:
             memory_limit=self.limit,
             wall_limit=wall_limit,
             run_id=run_id,
+            references=references.data if references is not None else None,
+            references_sha256=references.sha256 if references is not None else "",
         )
 
     def grade_all(
@@ -185,6 +213,7 @@ class CourseDir:
         client: Any,
         progress: bool,
         run_id: str = "",
+        references: References | None = None,
     ) -> list[StudentResult]:
         """Inspect every submission, grade the gradable ones on the cluster, record all.
 
@@ -202,6 +231,8 @@ class CourseDir:
             Show a progress bar.
         run_id
             Tag of this run, part of the workers' temporary folder names.
+        references
+            The class's reference answers handed to every kernel, or ``None``.
 
         Returns
         -------
@@ -216,7 +247,7 @@ class CourseDir:
             self._clear_outputs(student)
             notebook = self.root / "submitted" / student / self.assignment
             checks[student] = inspect_submission(notebook / f"{self.assignment}.ipynb", release_nb)
-        tasks = [self.task(s, wall_limit, run_id) for s in students if checks[s][1]]
+        tasks = [self.task(s, wall_limit, run_id, references) for s in students if checks[s][1]]
         outcomes = run_tasks(
             client, tasks, progress=progress, description=f"Grading {self.assignment}"
         )

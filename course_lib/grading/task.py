@@ -4,11 +4,14 @@
 
 1. builds a temporary nbgrader course directory for this student alone: the assignment's
    ``source/`` and ``release/``, a copy of the gradebook template (the assignment and its
-   cells, no students), the course ``nbgrader_config.py``, the memory-capped kernelspec and
-   the student's files under ``submitted/``;
+   cells, no students), the course ``nbgrader_config.py``, the memory-capped kernelspec,
+   the class's reference answers (:mod:`.refcache`) and the student's files under
+   ``submitted/``;
 2. runs ``python -m course_lib.grading.task <root> <assignment> <student>`` (:func:`main`:
    nbgrader's ``Autograde`` then ``GenerateFeedback``) as a child process with a wall-clock
-   limit, past which the child and its kernel are killed;
+   limit, past which the child and its kernel are killed; its environment names the
+   reference file and the SHA-256 the client computed (:mod:`.handoff`), which the kernel
+   checks before it trusts the file;
 3. returns a :class:`GradingOutcome`: scores per test cell read from the private gradebook,
    the autograded files, the feedback page and the log, as values.
 
@@ -33,7 +36,8 @@ from pathlib import Path
 
 import course_lib
 
-from .config import GRADER_KERNEL
+from .config import GRADER_KERNEL, skip_unused_imports
+from .handoff import handoff_env
 
 Files = dict[str, bytes]
 """Files of a folder by path relative to it."""
@@ -53,6 +57,8 @@ class GradingTask:
     memory_limit: int
     wall_limit: float
     run_id: str = ""
+    references: bytes | None = None
+    references_sha256: str = ""
 
 
 @dataclass
@@ -221,12 +227,16 @@ def autograde_task(task: GradingTask) -> GradingOutcome:
         (root / "gradebook.db").write_bytes(task.template_db)
         write_kernelspec(root, task.memory_limit)
         write_course_config(root, kernel_name=GRADER_KERNEL, **task.settings)
+        env = worker_env(root)
+        if task.references is not None:
+            (root / "references.npz").write_bytes(task.references)
+            env |= handoff_env(root / "references.npz", task.references_sha256)
         log_path = root / "grading.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "course_lib.grading.task", str(root), a, student],
                 cwd=root,
-                env=worker_env(root),
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -259,6 +269,7 @@ def autograde_task(task: GradingTask) -> GradingOutcome:
 
 
 def _read_gradebook(root: Path, assignment: str, student: str, outcome: GradingOutcome) -> None:
+    skip_unused_imports()
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
@@ -329,6 +340,7 @@ def main(root: str, assignment: str, student: str) -> int:
     """
     import logging
 
+    skip_unused_imports()
     from nbgrader.converters import Autograde, GenerateFeedback
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.utils import capture_log
