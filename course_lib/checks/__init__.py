@@ -26,6 +26,7 @@ module                     what it holds
 :mod:`.ex4_distribution`   exercise 4: composition tables
 :mod:`.cluster_choices`    exercises 1, 3, 4: clusters chosen by markers or QC profile
 :mod:`.ex5_subclustering`  exercise 5: the T/NK subset and its re-analysis
+:mod:`.ex6_judging`        exercise 6: silhouettes, stability, composition tested per sample
 =========================  ================================================================
 
 Examples
@@ -48,19 +49,29 @@ from .ex5_subclustering import (
     check_subset_hvg,
     check_tnk_subset,
 )
+from .ex6_judging import (
+    check_composition_p,
+    check_least_stable,
+    check_sample_shares,
+    check_silhouettes,
+)
 
 __all__ = [
     "check_agreement",
+    "check_composition_p",
     "check_condition_composition",
     "check_doublet_clusters",
     "check_group_difference",
     "check_inertias",
     "check_kmeans",
     "check_knee",
+    "check_least_stable",
     "check_leiden",
     "check_lineage_clusters",
     "check_neighbors",
     "check_proportions",
+    "check_sample_shares",
+    "check_silhouettes",
     "check_subclustering",
     "check_subset_embedding",
     "check_subset_hvg",

@@ -19,9 +19,10 @@ from collections.abc import Iterable, Mapping
 import anndata as ad
 import numpy as np
 import pandas as pd
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, silhouette_samples
 
 from ..defaults import HARMONY_KEY, LINEAGE_KEY
+from ..tl import sample_cells
 from .references import REFERENCE_SEEDS, reference_inertia, reference_knn, reference_leiden
 from .thresholds import COUNT_RANGE
 
@@ -33,6 +34,9 @@ TECHNICAL = ("doublet", "low quality")
 
 DOUBLET = "doublet"
 """Value of ``obs['cell_type_truth']`` of the simulated doublets."""
+
+SILHOUETTE_CELLS = 3000
+"""Cells chapter 6 averages silhouette widths over (:func:`course_lib.internal_metrics`)."""
 
 
 def ari(labels: pd.Series, reference: pd.Series) -> float:
@@ -307,3 +311,117 @@ def doublet_precision_recall(
     """
     chosen = labels.isin(list(clusters))
     return precision_recall(chosen, is_doublet, labels.isin(mostly(labels, is_doublet)))
+
+
+def mean_silhouette(
+    labels: pd.Series, ref: ad.AnnData, rep: str = HARMONY_KEY, *, cells: np.ndarray | None = None
+) -> float:
+    """Mean silhouette width of ``labels`` in ``ref.obsm[rep]``, as chapter 6 measures it.
+
+    Parameters
+    ----------
+    labels
+        Cluster labels indexed by cell name (all cells of ``ref``).
+    ref
+        Prepared data with the embedding.
+    rep
+        ``obsm`` key of the embedding the distances are measured in.
+    cells
+        Row indices of the cells to average over; default the course's sample of
+        :data:`SILHOUETTE_CELLS` cells (:func:`course_lib.tl.sample_cells`, seed 0), the
+        sample :func:`course_lib.internal_metrics` uses by default.
+
+    Returns
+    -------
+    The mean silhouette width, between -1 and 1.
+
+    Examples
+    --------
+    >>> mean_silhouette(adata.obs["leiden_0.6"], reference_data())  # doctest: +SKIP
+    0.147
+    """
+    if cells is None:
+        cells = sample_cells(ref.n_obs, SILHOUETTE_CELLS)
+    codes = labels.reindex(ref.obs_names).astype(str).to_numpy()
+    x = np.asarray(ref.obsm[rep], dtype=np.float64)
+    return float(silhouette_samples(x[cells], codes[cells]).mean())
+
+
+def silhouette_error(given: Mapping[float, float], expected: Mapping[float, float]) -> float:
+    """Largest absolute difference between two ``{resolution: mean silhouette}`` tables.
+
+    Examples
+    --------
+    >>> round(silhouette_error({0.4: 0.18, 0.6: 0.15}, {0.4: 0.185, 0.6: 0.147}), 3)
+    0.005
+    """
+    return max(abs(float(given[r]) - float(expected[r])) for r in expected)
+
+
+def majority_cluster(cells: pd.Index, reference: pd.Series) -> tuple[str, float]:
+    """The reference cluster holding most of ``cells``, and the share of them it holds.
+
+    Clusters are matched by their cells, not their labels (which differ between machines).
+
+    Parameters
+    ----------
+    cells
+        The cell names of one cluster of an answer.
+    reference
+        Reference cluster labels (strings) indexed by cell name.
+
+    Returns
+    -------
+    ``(label, share)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> reference = pd.Series(["a", "a", "b", "b"], index=["c1", "c2", "c3", "c4"])
+    >>> majority_cluster(pd.Index(["c1", "c2", "c3"]), reference)
+    ('a', 0.6666666666666666)
+    """
+    shares = reference.reindex(cells).value_counts(normalize=True)
+    return str(shares.index[0]), float(shares.iloc[0])
+
+
+def stability_excess(cells: pd.Index, reference: pd.Series, stability: pd.Series) -> float:
+    """How much more stable the reference cluster of ``cells`` is than the least stable one.
+
+    Parameters
+    ----------
+    cells
+        The cell names of the cluster an answer names as the least stable.
+    reference
+        Reference cluster labels (strings) indexed by cell name.
+    stability
+        Mean best Jaccard of each reference cluster (:func:`course_lib.subsample_stability`).
+
+    Returns
+    -------
+    ``stability[majority] - stability.min()``, where ``majority`` is the reference cluster
+    holding most of ``cells`` (:func:`majority_cluster`); 0 for the least stable cluster.
+    The score :func:`~course_lib.checks.check_least_stable` compares with
+    :data:`~course_lib.checks.thresholds.STABILITY_MARGIN`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> reference = pd.Series(["a", "a", "b", "b"], index=["c1", "c2", "c3", "c4"])
+    >>> stability = pd.Series({"a": 0.75, "b": 1.0})
+    >>> stability_excess(pd.Index(["c3", "c4"]), reference, stability)
+    0.25
+    """
+    match, _ = majority_cluster(cells, reference)
+    return float(stability[match] - stability.min())
+
+
+def log10_distance(p: float, expected: float) -> float:
+    """How far two p-values are apart on a log10 scale (0.30 is a factor of 2).
+
+    Examples
+    --------
+    >>> round(log10_distance(0.05, 0.5), 6)
+    1.0
+    """
+    return abs(math.log10(max(float(p), 1e-300)) - math.log10(max(float(expected), 1e-300)))

@@ -146,3 +146,32 @@ COUNT_RANGE = (0.6, 1.6)
 
 Calibration: at resolution 0.6 (1.0) the references have 13 (15) clusters, so the range is
 7-21 (9-24); legitimate answers have 11-14 (13-15), the graph on ``X_pca`` 28-29."""
+
+SILHOUETTE_ATOL = 0.015
+"""Visible check: largest absolute difference allowed between a student's mean silhouette
+width and that of their own clustering on the Harmony embedding (3,000-cell sample, seed 0),
+at any of the resolutions 0.4, 0.6, 1.0, 1.4.
+
+Calibration: pending."""
+
+SILHOUETTE_STRICT_ATOL = 0.01
+"""Hidden check: as :data:`SILHOUETTE_ATOL`, closer to the legitimate spread."""
+
+STABILITY_MARGIN = 0.1
+"""Visible check: how much more stable (mean best Jaccard) than the least stable reference
+cluster the reference cluster holding most of the named cluster's cells may be.
+
+Calibration: pending."""
+
+STABILITY_STRICT_MARGIN = 0.08
+"""Hidden check: as :data:`STABILITY_MARGIN`, closer to the legitimate answers."""
+
+COMPOSITION_P_LOG10 = 0.05
+"""Visible check: largest distance on a log10 scale between a student's p-value and the
+exact two-sided rank test or propeller on the samples' shares (0.05 is a factor of 1.12).
+
+Calibration: pending."""
+
+COMPOSITION_P_STRICT_LOG10 = 0.003
+"""Hidden check: as :data:`COMPOSITION_P_LOG10`, tight enough to tell the exact rank test
+from its normal approximation."""

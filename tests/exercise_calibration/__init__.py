@@ -15,6 +15,7 @@ module                 what it holds
 :mod:`.answers`        answers as students make them, with the course's rules
 :mod:`.clusterings`    spreads of the graph, Leiden, k-means and Ward questions
 :mod:`.choices`        spreads of the questions that choose clusters or cells
+:mod:`.judging`        spreads of exercise 6: silhouettes, stability, the p-value
 =====================  ===============================================================
 
 Examples
@@ -27,6 +28,7 @@ Examples
 from .answers import chapter_subset, clustered, doublet_candidates, rerun_subset
 from .choices import doublet_spread, hvg_spread, lineage_spread, subcluster_spread, subset_spread
 from .clusterings import inertia_spread, kmeans_spread, knn_spread, leiden_spread, ward_spread
+from .judging import composition_p_spread, silhouette_spread, stability_spread
 from .spread import LEGIT_SEEDS, Spread
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "Spread",
     "chapter_subset",
     "clustered",
+    "composition_p_spread",
     "doublet_candidates",
     "doublet_spread",
     "hvg_spread",
@@ -43,6 +46,8 @@ __all__ = [
     "leiden_spread",
     "lineage_spread",
     "rerun_subset",
+    "silhouette_spread",
+    "stability_spread",
     "subcluster_spread",
     "subset_spread",
     "ward_spread",

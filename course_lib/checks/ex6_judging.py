@@ -1,0 +1,636 @@
+"""Checks of exercise 6 (chapters 6 and 7): judging a clustering without the truth.
+
+Mean silhouette widths of several resolutions, the least stable cluster under subsampling,
+and one cluster's share of cells compared between conditions with the samples as
+replicates.
+
+Examples
+--------
+>>> from course_lib import checks
+>>> checks.check_silhouettes(silhouettes, adata)  # doctest: +SKIP
+✔ silhouettes: mean silhouette widths on 'X_pca_harmony' for resolutions 0.4, 0.6, 1, 1.4.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+from scipy.stats import mannwhitneyu, ttest_ind
+
+from ..defaults import CONDITION_KEY, HARMONY_KEY, RESOLUTIONS, SAMPLE_KEY, SEED, leiden_key
+from ..tl import composition_test, smallest_rank_test_p, subsample_stability
+from ._feedback import (
+    CLUSTER_KEY,
+    aligned,
+    cluster_labels,
+    fail,
+    label_list,
+    passed,
+    recorded,
+    require_adata,
+    student_facing,
+)
+from .references import UNCORRECTED_KEY, cells_only, reference_data, reference_leiden
+from .scores import (
+    log10_distance,
+    majority_cluster,
+    mean_silhouette,
+    silhouette_error,
+    stability_excess,
+)
+from .thresholds import (
+    COMPOSITION_P_LOG10,
+    COMPOSITION_P_STRICT_LOG10,
+    SILHOUETTE_ATOL,
+    SILHOUETTE_STRICT_ATOL,
+    STABILITY_MARGIN,
+    STABILITY_STRICT_MARGIN,
+)
+
+UMAP_KEYS = ("X_umap", "X_umap_uncorr")
+"""``obsm`` keys of the 2-D pictures, where silhouettes look far better than they are."""
+
+STABILITY_RUNS = 10
+"""Subsamples of the question on stability (and of its reference)."""
+
+STABILITY_FRACTION = 0.8
+"""Share of the cells in each subsample (chapter 6, *Stability under subsampling*)."""
+
+_EMBEDDINGS = {
+    UNCORRECTED_KEY: "the uncorrected PCA, where cells also group by sample",
+    "X_umap": "the UMAP, a 2-D picture that pulls clusters apart for display",
+    "X_umap_uncorr": "the UMAP of the uncorrected data, a 2-D picture",
+}
+"""The wrong embeddings a silhouette may have been measured in, and what they are."""
+
+_STABILITY: dict[tuple, tuple[pd.Series, pd.Series]] = {}
+"""The reference stabilities computed in this process, by data and settings."""
+
+
+def _digest(ref: ad.AnnData) -> str:
+    digest = hashlib.sha1(usedforsecurity=False)
+    digest.update("\0".join(ref.obs_names).encode())
+    digest.update(np.ascontiguousarray(ref.obsm[HARMONY_KEY]).tobytes())
+    return digest.hexdigest()
+
+
+def reference_stability(
+    ref: ad.AnnData,
+    resolution: float = 0.6,
+    *,
+    n_runs: int = STABILITY_RUNS,
+    fraction: float = STABILITY_FRACTION,
+) -> tuple[pd.Series, pd.Series]:
+    """The reference Leiden clustering and the stability of its clusters, cached per process.
+
+    Parameters
+    ----------
+    ref
+        Prepared data.
+    resolution
+        Leiden resolution of the reference (seed 0, the course's graph on Harmony).
+    n_runs, fraction
+        Settings of :func:`course_lib.subsample_stability` (seed 0).
+
+    Returns
+    -------
+    ``(labels, stability)``: the reference labels indexed by cell name, and each reference
+    cluster's mean best Jaccard index under subsampling.
+
+    Examples
+    --------
+    >>> labels, stability = reference_stability(reference_data())  # doctest: +SKIP
+    >>> round(stability.min(), 2)  # doctest: +SKIP
+    0.78
+    """
+    key = (_digest(ref), float(resolution), int(n_runs), float(fraction))
+    if key not in _STABILITY:
+        labels = reference_leiden(ref, resolution, seed=SEED)
+        cells = cells_only(ref, [HARMONY_KEY])
+        cells.obs["reference"] = labels.reindex(cells.obs_names).to_numpy()
+        stability = subsample_stability(
+            cells, "reference", resolution=resolution, n_runs=n_runs, fraction=fraction
+        )
+        _STABILITY[key] = (labels, stability.rename(index=str))
+    return _STABILITY[key]
+
+
+def _number(value: Any, what: str, hint: str) -> float:
+    """``value`` as a finite float, or a failure naming what it should be."""
+    if isinstance(value, (pd.Series, pd.DataFrame)) and value.size == 1:
+        value = value.to_numpy().ravel()[0]
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        fail(f"{what} should be a number, got {type(value).__name__} ({hint}).")
+    if not math.isfinite(float(value)):
+        fail(f"{what} is {value}; it should be a finite number ({hint}).")
+    return float(value)
+
+
+def _resolution(key: Any) -> float | None:
+    """The resolution a key names: ``0.4``, ``"0.4"``, ``"leiden_0.4"``, ``"Leiden 0.4"``."""
+    if isinstance(key, (int, float, np.number)) and not isinstance(key, bool):
+        return float(key)
+    found = re.search(r"(\d+(?:\.\d*)?)\s*$", str(key))
+    return float(found.group(1)) if found else None
+
+
+def _silhouette_table(answer: Any, resolutions: list[float], hint: str) -> dict[float, float]:
+    """The student's ``{resolution: mean silhouette}``, or a failure naming the format."""
+    if isinstance(answer, pd.DataFrame):
+        if "silhouette" not in answer.columns:
+            fail(
+                f"`silhouettes` is a table without a 'silhouette' column (columns: "
+                f"{list(answer.columns)}); keep one mean silhouette per resolution ({hint})."
+            )
+        answer = answer["silhouette"]
+    if isinstance(answer, pd.Series):
+        answer = answer.to_dict()
+    if isinstance(answer, (list, tuple, np.ndarray)):
+        fail(
+            f"`silhouettes` is a {type(answer).__name__}; label each value with its resolution "
+            f"(a dict or a Series indexed by resolution) ({hint})."
+        )
+    if not isinstance(answer, Mapping):
+        fail(
+            f"`silhouettes` should be a dict or a Series {{resolution: mean silhouette}}, got "
+            f"{type(answer).__name__} ({hint})."
+        )
+    given = {}
+    for key, value in answer.items():
+        resolution = _resolution(key)
+        if resolution is None:
+            fail(f"cannot read a resolution from the key {key!r} of `silhouettes` ({hint}).")
+        given[resolution] = _number(value, f"the silhouette of {key!r}", hint)
+    missing = [r for r in resolutions if not any(math.isclose(r, g) for g in given)]
+    extra = [g for g in given if not any(math.isclose(r, g) for r in resolutions)]
+    if missing or extra:
+        fail(
+            f"`silhouettes` has the resolutions {sorted(given)}; the question asks for "
+            f"{resolutions} ({hint})."
+        )
+    return {r: next(v for g, v in given.items() if math.isclose(r, g)) for r in resolutions}
+
+
+@student_facing
+def check_silhouettes(
+    silhouettes: Any,
+    adata: ad.AnnData,
+    resolutions: tuple[float, ...] = RESOLUTIONS,
+    *,
+    strict: bool = False,
+    reference: ad.AnnData | None = None,
+) -> None:
+    """Check the mean silhouette width of the Leiden clustering at each resolution.
+
+    The expected values are the mean silhouette widths of the student's own clusterings
+    (``obs['leiden_<r>']``) on the Harmony embedding over the course's 3,000-cell sample;
+    another sample of cells lands within :data:`SILHOUETTE_ATOL`.
+
+    Parameters
+    ----------
+    silhouettes
+        The student's ``{resolution: mean silhouette}`` (a dict, a Series, or the table of
+        :func:`course_lib.internal_metrics`); keys may be ``0.4``, ``"leiden_0.4"`` or
+        ``"Leiden 0.4"``.
+    adata
+        The student's data with the clusterings.
+    resolutions
+        The resolutions the question asks for.
+    strict
+        Hidden test: tolerance :data:`SILHOUETTE_STRICT_ATOL`.
+    reference
+        Data holding the embeddings; ``None`` for the course data.
+
+    Returns
+    -------
+    ``None``; prints one line on success.
+
+    Raises
+    ------
+    AssertionError
+        Naming the mistake and where to look.
+
+    Examples
+    --------
+    >>> check_silhouettes(silhouettes, adata)  # doctest: +SKIP
+    ✔ silhouettes: mean silhouette widths on 'X_pca_harmony' for resolutions 0.4, 0.6, 1, 1.4.
+    """
+    resolutions = [float(r) for r in resolutions]
+    hint = (
+        "measure the distances in the embedding the clusters were computed on, with "
+        "`course_lib.internal_metrics` (its `use_rep=` and `n_sample=` arguments) or "
+        "`sklearn.metrics.silhouette_samples`; see chapter 6, *Internal metrics*"
+    )
+    given = _silhouette_table(silhouettes, resolutions, hint)
+    adata = require_adata(adata)
+    labels = {r: cluster_labels(adata, leiden_key(r), "run the setup cells") for r in resolutions}
+    ref = reference_data(reference)
+    aligned(adata, ref)
+    outside = [r for r, v in given.items() if not -1 <= v <= 1]
+    if outside:
+        fail(
+            f"the value for resolution {outside[0]:g} is {given[outside[0]]:.3g}; a silhouette "
+            f"width lies between -1 and 1 (did you take another column of the table?) ({hint})."
+        )
+    expected = {r: mean_silhouette(labels[r], ref) for r in resolutions}
+    tolerance = SILHOUETTE_STRICT_ATOL if strict else SILHOUETTE_ATOL
+    if silhouette_error(given, expected) <= tolerance:
+        shown = ", ".join(f"{r:g}" for r in resolutions)
+        passed(f"silhouettes: mean silhouette widths on {HARMONY_KEY!r} for resolutions {shown}.")
+        return
+    for rep, what in _EMBEDDINGS.items():
+        if rep in ref.obsm:
+            other = {r: mean_silhouette(labels[r], ref, rep) for r in resolutions}
+            if silhouette_error(given, other) <= tolerance:
+                fail(
+                    f"your values are the mean silhouette widths measured in {rep!r}, {what}. "
+                    f"The clusters were computed on {HARMONY_KEY!r}; judge them by the "
+                    f"distances there ({hint})."
+                )
+    if (
+        silhouette_error(
+            dict(zip(resolutions, sorted(given.values()), strict=True)),
+            dict(zip(resolutions, sorted(expected.values()), strict=True)),
+        )
+        <= tolerance
+    ):
+        fail(
+            f"your values belong to the resolutions in another order; check which value you "
+            f"stored under which resolution ({hint})."
+        )
+    wrong = [r for r in resolutions if abs(given[r] - expected[r]) > tolerance]
+    fail(
+        f"the mean silhouette width for resolution {wrong[0]:g} (`obs[{leiden_key(wrong[0])!r}]`) "
+        f"is off by more than {tolerance} from its value on {HARMONY_KEY!r} over a sample of "
+        f"3,000 cells ({hint})."
+    )
+
+
+def _one_label(cluster: Any, labels: pd.Series, key: str, hint: str) -> str:
+    """The one cluster label the student named, or a failure naming what is wrong."""
+    if isinstance(cluster, (float, np.floating)) and not float(cluster).is_integer():
+        fail(
+            f"`least_stable` is {float(cluster):.3g}, a number like a stability value; store the "
+            f"*label* of the cluster (an entry of `obs[{key!r}]`), not its score ({hint})."
+        )
+    if isinstance(cluster, (float, np.floating)):
+        cluster = int(cluster)
+    chosen = label_list(cluster, "least_stable")
+    if len(chosen) != 1:
+        fail(f"`least_stable` names {len(chosen)} clusters; name exactly one ({hint}).")
+    present = sorted(labels.unique(), key=lambda c: (len(c), c))
+    if chosen[0] not in present:
+        fail(
+            f"{chosen[0]!r} is not a cluster of `obs[{key!r}]` (its clusters: {present}) ({hint})."
+        )
+    return chosen[0]
+
+
+@student_facing
+def check_least_stable(
+    least_stable: Any,
+    adata: ad.AnnData,
+    *,
+    key: str = CLUSTER_KEY,
+    resolution: float = 0.6,
+    strict: bool = False,
+    reference: ad.AnnData | None = None,
+) -> None:
+    """Check the cluster named as the least stable under subsampling, by its cells.
+
+    The cells of the student's cluster are matched with the reference clustering (Leiden
+    at ``resolution``, seed 0) by majority; the answer is right if that reference cluster's
+    stability (:func:`reference_stability`) is within :data:`STABILITY_MARGIN` of the
+    least stable one, so near-ties between seeds and machines are all accepted.
+
+    Parameters
+    ----------
+    least_stable
+        The label of the student's cluster (a string or an integer).
+    adata
+        The student's data with the clustering in ``obs[key]``.
+    key
+        ``obs`` column of the clustering.
+    resolution
+        Its Leiden resolution.
+    strict
+        Hidden test: margin :data:`STABILITY_STRICT_MARGIN`, and the settings
+        :func:`course_lib.subsample_stability` records in ``uns[f"{key}_stability"]``.
+    reference
+        Data the reference is computed from; ``None`` for the course data.
+
+    Returns
+    -------
+    ``None``; prints one line on success.
+
+    Raises
+    ------
+    AssertionError
+        Naming the mistake and where to look.
+
+    Examples
+    --------
+    >>> check_least_stable(least_stable, adata)  # doctest: +SKIP
+    ✔ least_stable: cluster '2' (710 cells) is among the least stable under subsampling.
+    """
+    hint = (
+        f"run `course_lib.subsample_stability` on `obs[{key!r}]` with `resolution=` "
+        f"{resolution:g}, `fraction=` {STABILITY_FRACTION} and `n_runs=` {STABILITY_RUNS}, then "
+        f"take the cluster with the *lowest* mean best Jaccard index; see chapter 6, "
+        f"*Stability under subsampling*"
+    )
+    adata = require_adata(adata)
+    labels = cluster_labels(adata, key, "run the setup cells")
+    chosen = _one_label(least_stable, labels, key, hint)
+    ref = reference_data(reference)
+    aligned(adata, ref)
+    run = f"{key}_stability"
+    settings = {
+        "fraction": STABILITY_FRACTION,
+        "resolution": resolution,
+        "use_rep": HARMONY_KEY,
+    }
+    for param, value in settings.items():
+        used = recorded(adata, run, param)
+        if (
+            used is not None
+            and used != value
+            and not (isinstance(value, float) and math.isclose(float(used), value))
+        ):
+            fail(
+                f"`adata.uns[{run!r}]` says the stability was computed with `{param}=` "
+                f"{used!r}; the question asks for {value!r} ({hint})."
+            )
+        if strict and used is None:
+            fail(f"`adata.uns[{run!r}]` records no `{param}`; recompute the stability ({hint}).")
+    reference_labels, stability = reference_stability(ref, resolution)
+    cells = labels.index[labels == chosen]
+    excess = stability_excess(cells, reference_labels, stability)
+    margin = STABILITY_STRICT_MARGIN if strict else STABILITY_MARGIN
+    if excess > margin:
+        match, _ = majority_cluster(cells, reference_labels)
+        most = " — it is one of the *most* stable (did you take the maximum?)" * (
+            stability[match] >= stability.max() - margin
+        )
+        fail(
+            f"the cells of cluster {chosen!r} ({cells.size:,} cells) are found again in nearly "
+            f"every subsample (mean best Jaccard {stability[match]:.2f} in the reference "
+            f"run){most}; other clusters are clearly less stable ({hint})."
+        )
+    passed(
+        f"least_stable: cluster {chosen!r} ({cells.size:,} cells) is among the least stable "
+        f"under subsampling."
+    )
+
+
+def _per_sample(
+    adata: ad.AnnData, cluster_key: str, sample_key: str, group_key: str
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Cells per sample and cluster, each sample's condition, and each cell's cluster."""
+    labels = cluster_labels(adata, cluster_key, "run the setup cells")
+    samples = adata.obs[sample_key].astype(str)
+    counts = pd.crosstab(samples, labels)
+    condition = adata.obs.groupby(samples, observed=True)[group_key].first().astype(str)
+    return counts, condition, labels
+
+
+def _cluster_in(cluster: Any, labels: pd.Series, key: str) -> str:
+    chosen = label_list(cluster, "cluster")
+    if len(chosen) != 1 or chosen[0] not in set(labels):
+        fail(f"{cluster!r} is not one cluster of `obs[{key!r}]`; run the setup cells again.")
+    return chosen[0]
+
+
+@student_facing
+def check_sample_shares(
+    shares: Any,
+    adata: ad.AnnData,
+    cluster: Any,
+    *,
+    cluster_key: str = CLUSTER_KEY,
+    sample_key: str = SAMPLE_KEY,
+    group_key: str = CONDITION_KEY,
+    strict: bool = False,
+    name: str = "shares",
+) -> None:
+    """Check one cluster's share of each sample's cells, one value per sample.
+
+    Parameters
+    ----------
+    shares
+        The student's :class:`pandas.Series` indexed by sample.
+    adata
+        The student's data.
+    cluster
+        The cluster's label in ``obs[cluster_key]``.
+    cluster_key, sample_key, group_key
+        ``obs`` columns with the clusters, the samples and the conditions.
+    strict
+        Hidden test: values exact to 1e-12 rather than 1e-6.
+    name
+        The variable name used in messages.
+
+    Returns
+    -------
+    ``None``; prints one line on success.
+
+    Raises
+    ------
+    AssertionError
+        Naming the mistake and where to look.
+
+    Examples
+    --------
+    >>> check_sample_shares(shares, adata, b_cluster)  # doctest: +SKIP
+    ✔ shares: cluster '8' as a fraction of each of the 8 samples' cells.
+    """
+    hint = (
+        f"count the cells of each `obs[{sample_key!r}]` in each cluster, divide by the "
+        f"sample's number of cells, and keep the column of cluster {cluster!r} "
+        f"(`course_lib.proportion_table` or `pd.crosstab` with `normalize=`); see chapter 7, "
+        f"*Composition across conditions, per sample*"
+    )
+    adata = require_adata(adata)
+    counts, condition, labels = _per_sample(adata, cluster_key, sample_key, group_key)
+    cluster = _cluster_in(cluster, labels, cluster_key)
+    if isinstance(shares, pd.DataFrame):
+        fail(
+            f"`{name}` is a table ({shares.shape[0]} × {shares.shape[1]}); the question asks for "
+            f"one cluster's column only, a Series indexed by sample ({hint})."
+        )
+    if isinstance(shares, Mapping):
+        shares = pd.Series(shares)
+    if not isinstance(shares, pd.Series):
+        fail(
+            f"`{name}` should be a pandas Series indexed by sample, got {type(shares).__name__} "
+            f"({hint})."
+        )
+    shares = shares.rename(index=str)
+    if set(shares.index) == set(condition):
+        fail(
+            f"`{name}` has one value per condition ({sorted(set(condition))}); the replicates "
+            f"are the samples, so keep one value per sample ({hint})."
+        )
+    if set(shares.index) != set(counts.index):
+        fail(
+            f"the index of `{name}` should be the samples of `obs[{sample_key!r}]` "
+            f"({sorted(counts.index)}), got {sorted(shares.index)[:10]} ({hint})."
+        )
+    try:
+        values = shares.loc[counts.index].astype(float)
+    except (TypeError, ValueError):
+        fail(f"`{name}` should hold numbers (fractions of cells) ({hint}).")
+    expected = counts[cluster] / counts.sum(axis=1)
+    atol = 1e-12 if strict else 1e-6
+    if np.allclose(values, expected, atol=atol, rtol=0):
+        passed(
+            f"{name}: cluster {cluster!r} as a fraction of each of the {len(expected)} "
+            f"samples' cells."
+        )
+        return
+    if np.allclose(values, counts[cluster], atol=atol, rtol=0):
+        fail(
+            f"`{name}` holds numbers of cells; divide by each sample's number of cells so "
+            f"samples of different sizes compare ({hint})."
+        )
+    if np.allclose(values, 100 * expected, atol=100 * atol, rtol=0):
+        fail(f"`{name}` holds percentages; the question asks for fractions (divide by 100).")
+    if np.allclose(values, counts[cluster] / counts[cluster].sum(), atol=atol, rtol=0):
+        fail(
+            f"`{name}` sums to 1 over the samples: it says where the cluster's cells come "
+            f"from. The question asks what fraction of each *sample's* cells the cluster holds "
+            f"({hint})."
+        )
+    fail(f"`{name}` does not match cluster {cluster!r} of `obs[{cluster_key!r}]` ({hint}).")
+
+
+def _wrong_tests(
+    shares: pd.Series, condition: pd.Series, groups: tuple[str, str]
+) -> dict[str, float]:
+    """p-values of the sample-level tests the question does not ask for, by mistake."""
+    first, second = (shares[condition == g] for g in groups)
+    return {
+        "one-sided": min(
+            mannwhitneyu(first, second, alternative=side, method="exact").pvalue
+            for side in ("less", "greater")
+        ),
+        "t-test": min(ttest_ind(first, second, equal_var=v).pvalue for v in (True, False)),
+        "asymptotic": mannwhitneyu(first, second, method="asymptotic").pvalue,
+    }
+
+
+@student_facing
+def check_composition_p(
+    p_value: Any,
+    adata: ad.AnnData,
+    cluster: Any,
+    *,
+    cluster_key: str = CLUSTER_KEY,
+    sample_key: str = SAMPLE_KEY,
+    group_key: str = CONDITION_KEY,
+    strict: bool = False,
+    name: str = "p_value",
+) -> None:
+    """Check a p-value for one cluster's share between two conditions, samples as replicates.
+
+    Accepted: the exact two-sided Mann–Whitney (rank) test on the samples' shares, or
+    propeller (:func:`course_lib.composition_test`), within :data:`COMPOSITION_P_LOG10` on a
+    log10 scale. The cell-level chi-square p (pseudo-replication) fails with its own message.
+
+    Parameters
+    ----------
+    p_value
+        The student's p-value.
+    adata
+        The student's data.
+    cluster
+        The cluster's label in ``obs[cluster_key]``.
+    cluster_key, sample_key, group_key
+        ``obs`` columns with the clusters, the samples (the replicates) and the conditions.
+    strict
+        Hidden test: :data:`COMPOSITION_P_STRICT_LOG10`, which tells the exact rank test from
+        its normal approximation.
+    name
+        The variable name used in messages.
+
+    Returns
+    -------
+    ``None``; prints one line on success.
+
+    Raises
+    ------
+    AssertionError
+        Naming the mistake and where to look.
+
+    Examples
+    --------
+    >>> check_composition_p(p_value, adata, b_cluster)  # doctest: +SKIP
+    ✔ p_value: a sample-level test of cluster '8' between covid and ctrl (4 vs 4 samples).
+    """
+    hint = (
+        "compare the shares of the samples of one condition with those of the other: an "
+        "exact two-sided rank test (`scipy.stats.mannwhitneyu`, `method=`) or propeller "
+        "(`course_lib.composition_test`, column 'propeller p'); see chapter 7, *Composition "
+        "across conditions, per sample*"
+    )
+    value = _number(p_value, f"`{name}`", hint)
+    if not 0 <= value <= 1:
+        fail(f"`{name}` is {value:.3g}; a p-value lies between 0 and 1 ({hint}).")
+    adata = require_adata(adata)
+    counts, condition, labels = _per_sample(adata, cluster_key, sample_key, group_key)
+    cluster = _cluster_in(cluster, labels, cluster_key)
+    groups = tuple(sorted(condition.unique()))
+    if len(groups) != 2:
+        fail(f"`obs[{group_key!r}]` should hold two conditions, found {list(groups)}.")
+    sizes = [int((condition == g).sum()) for g in groups]
+    shares = counts[cluster] / counts.sum(axis=1)
+    first, second = (shares[condition == g] for g in groups)
+    rank_p = mannwhitneyu(first, second, method="exact").pvalue
+    tolerance = COMPOSITION_P_STRICT_LOG10 if strict else COMPOSITION_P_LOG10
+    tests = composition_test(
+        ad.AnnData(obs=adata.obs[[cluster_key, sample_key, group_key]].copy()),
+        cluster_key,
+        sample_key=sample_key,
+        condition_key=group_key,
+    ).loc[cluster]
+    if min(log10_distance(value, p) for p in (rank_p, tests["propeller p"])) <= tolerance:
+        passed(
+            f"{name}: a sample-level test of cluster {cluster!r} between {groups[0]} and "
+            f"{groups[1]} ({sizes[0]} vs {sizes[1]} samples)."
+        )
+        return
+    floor = smallest_rank_test_p(*sizes)
+    replicates = (
+        f"Cells of one sample share its person and its handling, so they are not "
+        f"independent (pseudo-replication): the replicates are the samples ({hint})."
+    )
+    if log10_distance(value, tests["cell-level p"]) <= COMPOSITION_P_LOG10:
+        fail(
+            f"`{name}` = {value:.2g} is the p-value of a chi-square test on the cell counts, "
+            f"which counts every cell as a replicate. {replicates}"
+        )
+    named = {
+        "one-sided": "a one-sided test; the question asks for a two-sided one",
+        "t-test": "a t-test on the shares; the question asks for a rank test or propeller",
+        "asymptotic": "the normal approximation of the rank test; use the exact test",
+    }
+    for test, p in _wrong_tests(shares, condition, groups).items():
+        if log10_distance(value, p) <= tolerance:
+            fail(f"`{name}` matches {named[test]} ({hint}).")
+    if value < floor:
+        fail(
+            f"`{name}` = {value:.2g} is below {floor:.4f}, the smallest p an exact rank test "
+            f"on {sizes[0]} vs {sizes[1]} samples can give: it looks like a test on cells. "
+            f"{replicates}"
+        )
+    fail(
+        f"`{name}` = {value:.3g} matches neither a rank test nor propeller on the shares of "
+        f"cluster {cluster!r} in the {sum(sizes)} samples ({hint})."
+    )
