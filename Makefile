@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Kernels are looked up in the venv first, so notebooks always run with the course's packages.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: setup data browser book test lint benchmark calibrate clean
+.PHONY: setup data browser book test lint benchmark benchmark-methods calibrate clean
 
 setup: $(STAMP)  ## create .venv and install the pinned course environment and the dev tools
 
@@ -39,9 +39,12 @@ test: data browser  ## run the whole test suite: unit tests, notebooks (nbval), 
 lint: setup
 	$(BIN)/ruff check course_lib tests
 
-benchmark: data  ## print dataset build/load times, per-chapter time and peak memory, grading times
+benchmark: data benchmark-methods  ## print dataset build/load times, per-chapter time and peak memory, grading times
 	$(BIN)/python tests/benchmarks/benchmark_chapters.py
 	$(BIN)/python tests/benchmarks/benchmark_grading.py
+
+benchmark-methods: data  ## time and peak memory of each clustering method, 1k-100k cells (~5 min; book/data/method_costs.json)
+	$(BIN)/python tests/benchmarks/benchmark_methods.py
 
 calibrate: setup  ## measure the chapters' key figures over 3 dataset seeds x 1 and 2 threads (~30 min)
 	$(BIN)/python -m tests.key_figures.calibrate

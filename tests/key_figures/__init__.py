@@ -47,6 +47,7 @@ CHAPTERS = (
     "05_subclustering",
     "06_validation",
     "07_beyond_one_clustering",
+    "cost_of_methods",
 )
 CALIBRATION = HERE / "calibration.csv"
 CALIBRATION_COLUMNS = (
