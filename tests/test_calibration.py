@@ -165,3 +165,32 @@ def test_knee_is_stable(course_data):
     }
     print(f"\nknees: {knees}")
     assert len(set(knees.values())) == 1
+
+
+def test_silhouette_tolerances(course_data):
+    spread = calibration.silhouette_spread(course_data)
+    report("ex6 silhouettes (-max abs error)", spread)
+    assert spread.separates(-thresholds.SILHOUETTE_ATOL)
+    assert spread.separates(-thresholds.SILHOUETTE_STRICT_ATOL)
+
+
+def test_stability_margins(course_data):
+    spread = calibration.stability_spread(course_data)
+    report("ex6 least stable cluster (-excess stability)", spread)
+    assert spread.separates(-thresholds.STABILITY_MARGIN)
+    assert spread.separates(-thresholds.STABILITY_STRICT_MARGIN)
+
+
+def test_composition_p_tolerances(course_data):
+    spread = calibration.composition_p_spread(course_data)
+    report("ex6 p-value (-log10 distance)", spread)
+    visible = calibration.Spread(
+        legit=spread.legit,
+        wrong={k: v for k, v in spread.wrong.items() if not k.endswith("asymptotic rank test")},
+    )  # the normal approximation of the rank test is accepted by the visible check
+    assert visible.separates(-thresholds.COMPOSITION_P_LOG10)
+    exact = calibration.Spread(
+        legit={k: v for k, v in spread.legit.items() if not k.endswith("2 digits")},
+        wrong=spread.wrong,
+    )
+    assert exact.separates(-thresholds.COMPOSITION_P_STRICT_LOG10)

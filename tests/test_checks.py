@@ -15,7 +15,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from course_lib import checks
 from course_lib.checks import references, scores
-from course_lib.defaults import HARMONY_KEY, LINEAGE_KEY, N_NEIGHBORS, TRUTH_KEY
+from course_lib.defaults import HARMONY_KEY, LINEAGE_KEY, N_NEIGHBORS, RESOLUTIONS, TRUTH_KEY
 from tests.exercise_calibration import chapter_subset
 
 pytestmark = pytest.mark.filterwarnings("ignore:In the future, the default backend:FutureWarning")
@@ -879,3 +879,172 @@ def test_doublet_precision_recall():
     assert scores.doublet_precision_recall(labels, is_doublet, ["a"]) == (1.0, 1.0)
     assert scores.doublet_precision_recall(labels, is_doublet, ["a", "b"]) == (0.75, 1.0)
     assert scores.doublet_precision_recall(labels, is_doublet, ["b"]) == (0.5, 0.0)
+
+
+# ----------------------------------------------------------------------------- exercise 6
+@pytest.fixture(scope="module")
+def judged(small_prepared_session: ad.AnnData) -> ad.AnnData:
+    """Exercise 6's setup on the small data: Leiden at the four resolutions."""
+    import course_lib
+
+    adata = small_prepared_session.copy()
+    course_lib.graph_clustering(adata, list(RESOLUTIONS))
+    return adata
+
+
+def silhouettes_of(adata: ad.AnnData, rep: str = HARMONY_KEY) -> pd.Series:
+    from course_lib.tl import internal_metrics
+
+    keys = {r: f"leiden_{r}" for r in RESOLUTIONS}
+    return internal_metrics(adata, keys, use_rep=rep, n_sample=3000)["silhouette"]
+
+
+def test_silhouettes_pass_in_any_format(judged, ref, capsys):
+    table = silhouettes_of(judged)
+    checks.check_silhouettes(table, judged, strict=True, reference=ref)
+    checks.check_silhouettes({f"leiden_{r}": v for r, v in table.items()}, judged, reference=ref)
+    checks.check_silhouettes({f"Leiden {r}": v for r, v in table.items()}, judged, reference=ref)
+    keys = {r: f"leiden_{r}" for r in RESOLUTIONS}
+    from course_lib.tl import internal_metrics
+
+    checks.check_silhouettes(internal_metrics(judged, keys), judged, reference=ref)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and all(line.startswith("✔ silhouettes:") for line in lines)
+
+
+def test_silhouettes_wrong_embedding_is_named(judged, ref):
+    msg = fails(checks.check_silhouettes, silhouettes_of(judged, "X_pca"), judged, reference=ref)
+    assert "measured in 'X_pca'" in msg and "uncorrected PCA" in msg and "chapter 6" in msg
+    with_umap = ref.copy()
+    with_umap.obsm["X_umap"] = 10 * np.asarray(ref.obsm[HARMONY_KEY])[:, :2]
+    answer = judged.copy()
+    answer.obsm["X_umap"] = with_umap.obsm["X_umap"]
+    msg = fails(
+        checks.check_silhouettes, silhouettes_of(answer, "X_umap"), answer, reference=with_umap
+    )
+    assert "measured in 'X_umap'" in msg and "UMAP" in msg
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda t: t.tolist(), "label each value with its resolution"),
+        (lambda t: t.drop(1.4), "the question asks for [0.4, 0.6, 1.0, 1.4]"),
+        (lambda t: t * 100, "lies between -1 and 1"),
+        (lambda t: pd.Series(t.to_numpy()[::-1], index=t.index), "in another order"),
+        (lambda t: t + 0.05, "off by more than 0.015"),
+        (lambda t: {"x": 0.1}, "cannot read a resolution"),
+        (lambda t: None, "should be a dict or a Series"),
+    ],
+)
+def test_silhouettes_mistakes(judged, ref, make, expected):
+    table = silhouettes_of(judged)
+    if make(table) is not None and isinstance(make(table), pd.Series):
+        reordered = make(table)
+        if expected == "in another order" and np.allclose(reordered, table, atol=0.015):
+            pytest.skip("the small data's silhouettes are too close to tell the order")
+    msg = fails(checks.check_silhouettes, make(table), judged, reference=ref)
+    assert expected in msg, msg
+
+
+def test_least_stable_pass(judged, ref, capsys):
+    """The question's own way passes, the hidden test too (it reads the recorded settings)."""
+    from course_lib.checks.ex6_judging import reference_stability
+    from course_lib.tl import subsample_stability
+
+    labels, _ = reference_stability(ref, 0.6)
+    answer = judged.copy()
+    answer.obs["leiden_0.6"] = pd.Categorical(labels.reindex(answer.obs_names))
+    stability = subsample_stability(answer, "leiden_0.6", resolution=0.6, n_runs=10)
+    checks.check_least_stable(stability.idxmin(), answer, reference=ref)
+    checks.check_least_stable(int(stability.idxmin()), answer, strict=True, reference=ref)
+    assert capsys.readouterr().out.startswith("✔ least_stable: cluster")
+
+
+def test_least_stable_judged_by_cells_not_labels(judged, ref):
+    """Renamed labels do not change the verdict: the cells are compared."""
+    from course_lib.checks.ex6_judging import reference_stability
+
+    labels, stability = reference_stability(ref, 0.6)
+    answer = judged.copy()
+    answer.obs["leiden_0.6"] = pd.Categorical("r" + labels.reindex(answer.obs_names))
+    checks.check_least_stable("r" + stability.idxmin(), answer, reference=ref)
+    if stability.max() - stability.min() > 0.1:
+        msg = fails(checks.check_least_stable, "r" + stability.idxmax(), answer, reference=ref)
+        assert "*most* stable" in msg and "chapter 6" in msg
+
+
+def test_least_stable_mistakes(judged, ref):
+    msg = fails(checks.check_least_stable, 0.78, judged, reference=ref)
+    assert "like a stability value" in msg
+    msg = fails(checks.check_least_stable, "99", judged, reference=ref)
+    assert "is not a cluster of `obs['leiden_0.6']`" in msg
+    msg = fails(checks.check_least_stable, ["0", "1"], judged, reference=ref)
+    assert "name exactly one" in msg
+    recorded = judged.copy()
+    recorded.uns["leiden_0.6_stability"] = {"params": {"fraction": 0.5}}
+    msg = fails(checks.check_least_stable, "0", recorded, reference=ref)
+    assert "`fraction=` 0.5" in msg and "asks for 0.8" in msg
+    msg = fails(checks.check_least_stable, "0", judged, strict=True, reference=ref)
+    assert "records no" in msg
+
+
+def b_cluster(adata: ad.AnnData) -> str:
+    return str(adata.obs["leiden_0.6"].value_counts().idxmax())
+
+
+def test_sample_shares(judged, capsys):
+    cluster = b_cluster(judged)
+    table = pd.crosstab(judged.obs["sample"], judged.obs["leiden_0.6"])
+    shares = table[cluster] / table.sum(axis=1)
+    checks.check_sample_shares(shares, judged, cluster, strict=True)
+    checks.check_sample_shares(shares.to_dict(), judged, int(cluster))
+    assert capsys.readouterr().out.startswith(f"✔ shares: cluster '{cluster}'")
+    by_condition = judged.obs.groupby("type", observed=True)["leiden_0.6"].apply(
+        lambda labels: (labels == cluster).mean()
+    )
+    mistakes = [
+        (table[cluster], "numbers of cells"),
+        (100 * shares, "percentages"),
+        (table[cluster] / table[cluster].sum(), "sums to 1 over the samples"),
+        (by_condition, "one value per condition"),
+        (table, "is a table"),
+        (shares.iloc[1:], "the index of `shares` should be the samples"),
+        ("x", "should be a pandas Series"),
+    ]
+    for answer, expected in mistakes:
+        assert expected in fails(checks.check_sample_shares, answer, judged, cluster)
+
+
+def test_composition_p(judged, capsys):
+    from scipy.stats import mannwhitneyu
+
+    from course_lib.tl import composition_test
+
+    cluster = b_cluster(judged)
+    table = pd.crosstab(judged.obs["sample"], judged.obs["leiden_0.6"])
+    shares = table[cluster] / table.sum(axis=1)
+    condition = judged.obs.groupby("sample", observed=True)["type"].first()
+    covid, ctrl = shares[condition == "covid"], shares[condition == "ctrl"]
+    tests = composition_test(judged, "leiden_0.6").loc[cluster]
+    checks.check_composition_p(
+        mannwhitneyu(covid, ctrl, method="exact").pvalue, judged, cluster, strict=True
+    )
+    checks.check_composition_p(tests["propeller p"], judged, cluster, strict=True)
+    assert capsys.readouterr().out.count("✔ p_value: a sample-level test") == 2
+    msg = fails(checks.check_composition_p, tests["cell-level p"], judged, cluster)
+    assert "pseudo-replication" in msg and "chapter 7" in msg
+    msg = fails(checks.check_composition_p, 1e-9, judged, cluster)
+    assert "below 0.0286" in msg and "replicates are the samples" in msg
+    one_sided = min(
+        mannwhitneyu(covid, ctrl, alternative=side, method="exact").pvalue
+        for side in ("less", "greater")
+    )
+    assert "two-sided" in fails(checks.check_composition_p, one_sided, judged, cluster)
+    for bad, expected in ((1.5, "between 0 and 1"), ("0.1", "should be a number")):
+        assert expected in fails(checks.check_composition_p, bad, judged, cluster)
+    exact = mannwhitneyu(covid, ctrl, method="exact").pvalue
+    approximate = mannwhitneyu(covid, ctrl, method="asymptotic").pvalue
+    if abs(np.log10(exact / approximate)) > 0.003:
+        msg = fails(checks.check_composition_p, approximate, judged, cluster, strict=True)
+        assert "normal approximation" in msg

@@ -21,7 +21,7 @@ import scanpy as sc
 
 from course_lib import checks
 from course_lib.checks import references, scores
-from course_lib.tl import hierarchical, subset_from_raw
+from course_lib.tl import composition_test, hierarchical, internal_metrics, subset_from_raw
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::UserWarning")
 
@@ -70,7 +70,10 @@ def world(small_prepared_session: ad.AnnData) -> dict:
     tnk = tnk[:, tnk.var["highly_variable"]].copy()
     sc.pp.pca(tnk, n_comps=10, random_state=0)
     tnk.obsm["X_pca_harmony"] = tnk.obsm["X_pca"] + 1.0
-    return {"ref": ref, "adata": adata, "tnk": tnk, "clusters": clusters}
+    judged = adata.copy()
+    leiden(judged, 0.4, "leiden_0.4")
+    leiden(judged, 1.4, "leiden_1.4")
+    return {"ref": ref, "adata": adata, "tnk": tnk, "clusters": clusters, "judged": judged}
 
 
 def _copy(world: dict, **obs: Callable[[ad.AnnData], object]) -> ad.AnnData:
@@ -82,7 +85,7 @@ def _copy(world: dict, **obs: Callable[[ad.AnnData], object]) -> ad.AnnData:
 
 def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
     """(check name, call) pairs, each a wrong, missing or malformed answer."""
-    ref, adata, tnk = w["ref"], w["adata"], w["tnk"]
+    ref, adata, tnk, judged = w["ref"], w["adata"], w["tnk"], w["judged"]
     rng = np.random.default_rng(0)
     random10 = pd.Categorical(rng.integers(10, size=adata.n_obs).astype(str))
 
@@ -105,6 +108,13 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
     props = pd.crosstab(adata.obs["sample"], adata.obs["leiden_0.6"], normalize="index")
     counts = pd.crosstab(adata.obs["leiden_0.6"], adata.obs["type"])
     kw = {"reference": ref}
+    resolutions = {r: f"leiden_{r}" for r in (0.4, 0.6, 1.0, 1.4)}
+    on_pca = internal_metrics(judged, resolutions, use_rep="X_pca")["silhouette"]
+    cluster = str(judged.obs["leiden_0.6"].value_counts().idxmax())
+    cells = pd.crosstab(judged.obs["sample"], judged.obs["leiden_0.6"])[cluster]
+    cell_level_p = composition_test(judged, "leiden_0.6").loc[cluster, "cell-level p"]
+    recorded = judged.copy()
+    recorded.uns["leiden_0.6_stability"] = {"params": {"fraction": 0.5}}
     ks = range(2, 9, 2)
     inertia_cases = [
         None,
@@ -284,6 +294,40 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
                 **kw,
             ),
         ),
+        *[
+            ("check_silhouettes", lambda case=case: checks.check_silhouettes(case, judged, **kw))
+            for case in (
+                on_pca,
+                on_pca.tolist(),
+                None,
+                {"x": 0.1},
+                on_pca.drop(1.4),
+                on_pca * 100,
+                on_pca.to_frame("Calinski-Harabasz"),
+            )
+        ],
+        ("check_silhouettes", lambda: checks.check_silhouettes(on_pca, adata, **kw)),
+        *[
+            ("check_least_stable", lambda case=case: checks.check_least_stable(case, judged, **kw))
+            for case in (0.78, "99", ["0", "1"], None)
+        ],
+        ("check_least_stable", lambda: checks.check_least_stable("0", recorded, **kw)),
+        ("check_least_stable", lambda: checks.check_least_stable("0", judged, strict=True, **kw)),
+        *[
+            (
+                "check_sample_shares",
+                lambda case=case: checks.check_sample_shares(case, judged, cluster),
+            )
+            for case in (cells, 100 * cells / cells.sum(), cells / cells.sum(), props, None, "x")
+        ],
+        ("check_sample_shares", lambda: checks.check_sample_shares(cells, judged, "99")),
+        *[
+            (
+                "check_composition_p",
+                lambda case=case: checks.check_composition_p(case, judged, cluster),
+            )
+            for case in (cell_level_p, 1e-9, 1.5, "0.1", None, [0.1, 0.2])
+        ],
     ]
 
 

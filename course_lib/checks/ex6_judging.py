@@ -376,13 +376,13 @@ def check_least_stable(
     margin = STABILITY_STRICT_MARGIN if strict else STABILITY_MARGIN
     if excess > margin:
         match, _ = majority_cluster(cells, reference_labels)
-        most = " — it is one of the *most* stable (did you take the maximum?)" * (
+        most = " — it is one of the *most* stable (did you take the maximum?)" * bool(
             stability[match] >= stability.max() - margin
         )
         fail(
-            f"the cells of cluster {chosen!r} ({cells.size:,} cells) are found again in nearly "
-            f"every subsample (mean best Jaccard {stability[match]:.2f} in the reference "
-            f"run){most}; other clusters are clearly less stable ({hint})."
+            f"the cells of cluster {chosen!r} ({cells.size:,} cells) form a cluster with a mean "
+            f"best Jaccard index of {stability[match]:.2f} in the reference run{most}; the least "
+            f"stable clusters score clearly lower ({hint})."
         )
     passed(
         f"least_stable: cluster {chosen!r} ({cells.size:,} cells) is among the least stable "

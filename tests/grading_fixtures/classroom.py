@@ -210,7 +210,8 @@ def partial_credit_variants(a: Assignment) -> dict[str, Variant]:
     (``02_kmeans``) or nothing (``03_hierarchical``); a proportion table with the samples
     as columns costs that question and the group difference computed from it; a T/NK
     subset that keeps the doublet and damaged-cell clusters costs only the subset question
-    (the later questions are scored on the student's own subset).
+    (the later questions are scored on the student's own subset); a cell-level p-value
+    (``06_judging``) costs only the question on the sample-level test.
     """
     if a.name == "02_kmeans":
         int_labels = a.edit(r"pd\.Categorical\(model\.labels_\.astype\(str\)\)", "model.labels_")
@@ -231,4 +232,12 @@ def partial_credit_variants(a: Assignment) -> dict[str, Variant]:
     if a.name == "05_subclustering":
         keeps = a.edit(r", exclude=flagged\)", ")")
         return {"keeps_doublets": (a.submission(keeps), a.score_without(["check_subset"]), "")}
+    if a.name == "06_judging":
+        per_cell = a.edit(
+            r"p_value = mannwhitneyu\(.*\)\.pvalue",
+            'p_value = course_lib.composition_test(adata, "leiden_0.6").loc[b_cluster, '
+            '"cell-level p"]',
+        )
+        lost = a.score_without(["check_p_value"])
+        return {"cells_as_replicates": (a.submission(per_cell), lost, "")}
     return {}
