@@ -167,21 +167,21 @@ def test_knee_is_stable(course_data):
     assert len(set(knees.values())) == 1
 
 
-def test_silhouette_tolerances(course_data):
+def test_ex6_silhouette_tolerances(course_data):
     spread = calibration.silhouette_spread(course_data)
     report("ex6 silhouettes (-max abs error)", spread)
     assert spread.separates(-thresholds.SILHOUETTE_ATOL)
     assert spread.separates(-thresholds.SILHOUETTE_STRICT_ATOL)
 
 
-def test_stability_margins(course_data):
+def test_ex6_stability_margins(course_data):
     spread = calibration.stability_spread(course_data)
     report("ex6 least stable cluster (-excess stability)", spread)
     assert spread.separates(-thresholds.STABILITY_MARGIN)
     assert spread.separates(-thresholds.STABILITY_STRICT_MARGIN)
 
 
-def test_composition_p_tolerances(course_data):
+def test_ex6_composition_p_tolerances(course_data):
     spread = calibration.composition_p_spread(course_data)
     report("ex6 p-value (-log10 distance)", spread)
     visible = calibration.Spread(
