@@ -228,6 +228,28 @@ def test_kernels_use_the_class_references(genuine, tmp_path):
         assert counts["computed"] == 0 and counts["loaded"] > 0, counts
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "assignment", sorted(set(refcache.EXERCISE_REFERENCES) - {EXERCISE})
+)
+def test_class_references_cover_the_solution(assignment, tmp_path):
+    """Grading the solution computes no reference in the kernel: the list is complete."""
+    a = classroom.Assignment(assignment)
+    subs = tmp_path / "submissions"
+    subs.mkdir()
+    nbformat.write(_with_report(a.submission()), subs / "solution.ipynb")
+    from course_lib.grading import grade_submissions
+
+    report = grade_submissions(
+        assignment, subs, out=tmp_path / "out", timeout=TIMEOUT, progress=False
+    )
+    assert report.result("solution").total == a.full
+    autograded = report.out / "course" / "autograded" / "solution" / assignment
+    counts = _kernel_report((autograded / f"{assignment}.ipynb").read_text())
+    assert counts == {"computed": 0, "loaded": counts["loaded"], "handoff": "verified"}
+    assert counts["loaded"] > 0
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> CourseDir:
     """A working course of the exercise, one correct submission, ready for tasks."""

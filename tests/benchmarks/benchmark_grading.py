@@ -30,9 +30,16 @@ Measured, one after the other on this machine:
    reported apart), and whether its grades.csv is identical too. The processes are stopped
    at the end, also on error.
 
+Besides wall time, every run records its CPU seconds (user + system of the command and
+every process it waited for: workers, grading processes, kernels), which the load of a
+shared machine changes far less than wall time, and the load average before and after.
+
 The exercises load the dataset from the cache (`SCCLUST_CACHE_DIR` or
-`~/.cache/scclust-course`); run `make data` first. On a shared machine the figures vary
-with the load; the machine (cores, memory, CPU) is recorded with them.
+`~/.cache/scclust-course`); run `make data` first. Grading computes each exercise's
+reference answers once and caches them beside the dataset (course_lib.grading.refcache);
+the figures are of a warm reference cache (the class runs reuse the single runs' cache).
+On a shared machine the figures vary with the load; the machine (cores, memory, CPU) is
+recorded with them.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -65,11 +73,19 @@ def _env() -> dict[str, str]:
     return env
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished and waited-for descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def bare_seconds(notebook: Path) -> dict:
     """Execute ``notebook`` in a fresh kernel in its folder (benchmark_chapters.py's code)."""
-    return _run_json(
+    cpu = _children_cpu()
+    figures = _run_json(
         [str(BIN / "python"), "-c", _EXECUTE, str(notebook), str(notebook.parent)], _env()
     )
+    return {**figures, "cpu_seconds": _children_cpu() - cpu}
 
 
 def grade(assignment: str, submissions: Path, out: Path, *options: str) -> dict:
@@ -85,9 +101,9 @@ def grade(assignment: str, submissions: Path, out: Path, *options: str) -> dict:
         "--no-progress",
         *options,
     ]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
     result = subprocess.run(command, cwd=ROOT, env=_env(), capture_output=True, text=True)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
     if result.returncode not in (0, 1):  # 1: some submission could not be graded
         sys.stderr.write(result.stdout + result.stderr)
         msg = f"grading failed with exit code {result.returncode}: {' '.join(command)}"
@@ -96,6 +112,7 @@ def grade(assignment: str, submissions: Path, out: Path, *options: str) -> dict:
     grades = (out / "grades.csv").read_text()
     return {
         "wall_seconds": wall,
+        "cpu_seconds": cpu,
         "reported_seconds": float(reported.group(2)) if reported else None,
         "exit_code": result.returncode,
         "grades_csv": grades,
@@ -115,7 +132,7 @@ def exercise_figures(assignments: list[str], tmp: Path) -> list[dict]:
 
     print(
         f"{'exercise':24s} {'bare (s)':>9s} {'graded (s)':>11s} {'reported':>9s} "
-        f"{'ratio':>6s}  score"
+        f"{'ratio':>6s} {'CPU bare':>9s} {'CPU graded':>11s}  score"
     )
     rows = []
     for name in assignments:
@@ -129,14 +146,17 @@ def exercise_figures(assignments: list[str], tmp: Path) -> list[dict]:
         score = ", ".join(_totals(graded["grades_csv"]))
         print(
             f"{name:24s} {bare['seconds']:9.1f} {graded['wall_seconds']:11.1f} "
-            f"{graded['reported_seconds'] or float('nan'):9.0f} {ratio:6.2f}  {score}"
+            f"{graded['reported_seconds'] or float('nan'):9.0f} {ratio:6.2f} "
+            f"{bare['cpu_seconds']:9.1f} {graded['cpu_seconds']:11.1f}  {score}"
         )
         rows.append(
             {
                 "assignment": name,
                 "bare_seconds": bare["seconds"],
+                "bare_cpu_seconds": bare["cpu_seconds"],
                 "bare_peak_rss_mb": bare["peak_rss_mb"],
                 "graded_wall_seconds": graded["wall_seconds"],
+                "graded_cpu_seconds": graded["cpu_seconds"],
                 "graded_reported_seconds": graded["reported_seconds"],
                 "ratio_graded_to_bare": ratio,
                 "exit_code": graded["exit_code"],
@@ -284,6 +304,7 @@ def class_figures(assignment: str, size: int, tmp: Path) -> dict:
     reference = runs["jobs_1"]["grades_csv"]
     for run in runs.values():
         run["per_submission_seconds"] = run["wall_seconds"] / size
+        run["cpu_per_submission_seconds"] = run["cpu_seconds"] / size
         run["grades_identical_to_jobs_1"] = run["grades_csv"] == reference
     print(f"grades.csv of --jobs 1 (planted mistakes: {', '.join(mistakes) or 'none'}):")
     print(reference, end="")
@@ -306,18 +327,22 @@ def table(report: dict) -> str:
     m = report["machine"]
     lines = [
         f"Grading benchmark, {m['date']}: {m['cores']} cores ({m['usable_cores']} usable), "
-        f"{m['memory_gb']} GB, {m['cpu']}, Python {m['python']}.",
+        f"{m['memory_gb']} GB, {m['cpu']}, Python {m['python']}. Load average (1 min) "
+        f"{report['load_average']['start']:.1f} at the start, "
+        f"{report['load_average']['end']:.1f} at the end.",
         "",
         "| exercise | bare solution (s) | graded, 1 submission, --jobs 1 (s) "
-        "| reported by the command (s) | graded / bare | score |",
-        "|---|---:|---:|---:|---:|---|",
+        "| reported by the command (s) | graded / bare | CPU bare (s) | CPU graded (s) "
+        "| score |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in report["exercises"]:
         reported = r["graded_reported_seconds"]
         lines.append(
             f"| {r['assignment']} | {r['bare_seconds']:.1f} | {r['graded_wall_seconds']:.1f} "
             f"| {'' if reported is None else f'{reported:.0f}'} "
-            f"| {r['ratio_graded_to_bare']:.2f} | {r['score']} |"
+            f"| {r['ratio_graded_to_bare']:.2f} | {r['bare_cpu_seconds']:.1f} "
+            f"| {r['graded_cpu_seconds']:.1f} | {r['score']} |"
         )
     c = report.get("class")
     if c:
@@ -326,8 +351,9 @@ def table(report: dict) -> str:
             f"Class of {c['class_size']} submissions of {c['assignment']} "
             f"(unanswered last question: {', '.join(c['planted_mistakes']) or 'none'}):",
             "",
-            "| run | wall (s) | per submission (s) | grades.csv = --jobs 1 |",
-            "|---|---:|---:|---|",
+            "| run | wall (s) | per submission (s) | CPU per submission (s) "
+            "| grades.csv = --jobs 1 |",
+            "|---|---:|---:|---:|---|",
         ]
         names = {
             "jobs_1": "--jobs 1",
@@ -338,13 +364,15 @@ def table(report: dict) -> str:
             lines.append(
                 f"| {names[key]} | {run['wall_seconds']:.1f} "
                 f"| {run['per_submission_seconds']:.1f} "
+                f"| {run['cpu_per_submission_seconds']:.1f} "
                 f"| {'yes' if run['grades_identical_to_jobs_1'] else 'NO'} |"
             )
         startup = c["runs"]["scheduler_2_workers"]["cluster_startup_seconds"]
         lines += [
             "",
             f"Starting the external scheduler and workers took {startup:.1f} s "
-            "(not in the wall time above).",
+            "(not in the wall time above; its workers' CPU time is not counted, they are not "
+            "the command's processes).",
         ]
     return "\n".join(lines) + "\n"
 
@@ -380,12 +408,14 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     report: dict = {"machine": machine(), "assignments": args.assignments}
+    report["load_average"] = {"start": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory(prefix="benchmark_grading_") as folder:
         tmp = Path(folder)
         report["exercises"] = exercise_figures(args.assignments, tmp)
         if args.class_size > 0:
             report["class"] = class_figures(args.assignments[0], args.class_size, tmp)
     report["total_seconds"] = time.perf_counter() - start
+    report["load_average"]["end"] = os.getloadavg()[0]
     markdown = table(report)
     print()
     print(markdown, end="")
