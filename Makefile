@@ -39,10 +39,12 @@ test: data browser  ## run the whole test suite: unit tests, notebooks (nbval), 
 lint: setup
 	$(BIN)/ruff check course_lib tests
 
-benchmark: data benchmark-methods  ## print dataset build/load times, per-chapter time and peak memory, grading times
-	$(BIN)/python tests/benchmarks/benchmark_chapters.py
+benchmark: data  ## print dataset build/load, per-chapter time and peak memory, cold/warm book build, grading times
+	$(BIN)/python tests/benchmarks/benchmark_chapters.py --book
 	$(BIN)/python tests/benchmarks/benchmark_grading.py
 
+# Rewrites the appendix's stored figures: then run `make calibrate` for cost_of_methods and update
+# tests/key_figures/cost_of_methods.yml (its values are exact).
 benchmark-methods: data  ## time and peak memory of each clustering method, 1k-100k cells (~5 min; book/data/method_costs.json)
 	$(BIN)/python tests/benchmarks/benchmark_methods.py
 
