@@ -280,6 +280,8 @@ def test_phone_menu_opens_and_reaches_every_chapter(browser, site):
                 visit.page.screenshot(path=str(SCREENSHOTS / "phone" / "menu-open.png"))
             assert links.count() >= 1, (
                 f"the menu opened on {visit.page.url} shows no link to {target}")
+            # A long menu scrolls; scrolling cannot bring a closed (off-canvas) menu on screen.
+            links.first.scroll_into_view_if_needed()
             assert _comes_on_screen(links.first), f"the menu on {visit.page.url} did not open"
             links.first.click()
             visit.page.wait_for_url(re.compile(re.escape(target) + r"(#.*)?$"))
