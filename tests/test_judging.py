@@ -161,3 +161,8 @@ def test_a_sample_in_two_conditions_is_refused():
 def test_one_sample_per_condition_is_refused():
     with pytest.raises(ValueError, match="two conditions with at least two samples each"):
         tl.composition_test(_composition([0.3], [0.6]), "cluster")
+
+
+def test_seed_agreement_needs_a_graph(blobs):
+    with pytest.raises(KeyError, match="no kNN graph under uns\\['neighbors'\\]; run course_lib"):
+        tl.seed_agreement(blobs, resolution=0.2, seeds=[0, 1])

@@ -17,7 +17,14 @@ import pandas as pd
 import scanpy as sc
 from sklearn.metrics import adjusted_rand_score
 
-from .._validation import check_adata, check_number, check_whole_number, embedding, obs_labels
+from .._validation import (
+    MissingKeyError,
+    check_adata,
+    check_number,
+    check_whole_number,
+    embedding,
+    obs_labels,
+)
 from ..defaults import HARMONY_KEY, LEIDEN_OPTIONS, N_NEIGHBORS, N_PCS, SEED
 
 
@@ -179,12 +186,18 @@ def seed_agreement(
     if not seeds:
         msg = "seeds is empty; pass the seeds to compare, e.g. range(10)"
         raise ValueError(msg)
+    neighbors = adata.uns.get(neighbors_key or "neighbors")
+    if neighbors is None:
+        msg = (f"no kNN graph under uns[{neighbors_key or 'neighbors'!r}]; run "
+               "course_lib.graph_clustering (or sc.pp.neighbors) first")
+        raise MissingKeyError(msg)
+    adjacency = adata.obsp[neighbors.get("connectivities_key", "connectivities")]
+    runs = ad.AnnData(obs=pd.DataFrame(index=adata.obs_names))  # no copy of the data
     partitions = {}
     for seed in seeds:
-        result = sc.tl.leiden(adata, resolution=resolution, random_state=seed, copy=True,
-                              neighbors_key=neighbors_key, key_added="seed_run",
-                              **LEIDEN_OPTIONS)
-        partitions[seed] = result.obs["seed_run"].to_numpy()
+        sc.tl.leiden(runs, resolution=resolution, random_state=seed, adjacency=adjacency,
+                     key_added="seed_run", **LEIDEN_OPTIONS)
+        partitions[seed] = runs.obs["seed_run"].to_numpy()
     first = partitions[seeds[0]]
     table = pd.DataFrame({
         "clusters": {seed: np.unique(labels).size for seed, labels in partitions.items()},
