@@ -43,9 +43,10 @@ fits the memory budget `--max-gb`; larger sizes are recorded as skipped, with th
 in MB. MB and GB are decimal (10⁶ and 10⁹ bytes), as course_lib reports memory. A point that
 runs longer than `--timeout` seconds is stopped and recorded as timed out.
 
-pynndescent is pinned to 0.6.0: 0.7.0 returns its kNN graph as a scipy sparse *array*, which
-scanpy 1.11.5's `sc.pp.neighbors` cannot read from 8,192 cells on (AttributeError:
-'csr_array' object has no attribute 'getnnz').
+The pinned pynndescent returns its kNN graph as a scipy sparse *array*, which scanpy's
+`sc.pp.neighbors` cannot read (AttributeError: 'csr_array' object has no attribute 'getnnz')
+from 8,192 cells on. The child converts it to the sparse *matrix* scanpy expects; the
+neighbours and distances are unchanged.
 """
 
 from __future__ import annotations
@@ -123,6 +124,19 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MB  # kB on Linux
 
 
+def _readable_knn_graph() -> None:
+    """Make pynndescent return the sparse matrix scanpy reads (see the module docstring)."""
+    from pynndescent import PyNNDescentTransformer
+    from scipy.sparse import csr_matrix
+
+    transform = PyNNDescentTransformer.transform
+
+    def as_matrix(self: PyNNDescentTransformer, X: object = None, y: object = None) -> csr_matrix:
+        return csr_matrix(transform(self, X, y))
+
+    PyNNDescentTransformer.transform = as_matrix
+
+
 def _cluster(method: str, cells: np.ndarray, max_bytes: float) -> int:
     """Cluster ``cells`` with ``method``; return the number of clusters found."""
     import anndata as ad
@@ -156,6 +170,7 @@ def child(method: str, path: str, max_bytes: float) -> None:
     warmups = [WARMUP_CELLS]
     if method == "leiden":
         cache_neighbors_kernels()  # as load_integrated does in the chapters
+        _readable_knn_graph()
         if cells.shape[0] >= APPROXIMATE_FROM:
             warmups.append(APPROXIMATE_FROM)
     start = time.perf_counter()
