@@ -31,8 +31,8 @@ from __future__ import annotations
 from ._lazy import lazy_exports
 
 _EXPORTS = {
-    ".datasets": ("CACHE_ENV", "SAMPLES", "CacheDirError", "cache_dir", "load_integrated",
-                  "simulate_pbmc"),
+    ".datasets": ("CACHE_ENV", "SAMPLES", "CacheDirError", "cache_dir", "has_truth",
+                  "load_integrated", "simulate_pbmc"),
     ".pp": ("run_harmony",),
     ".tl": ("QC_METRICS", "agreement", "contingency_table", "cut_hierarchy",
             "distance_matrix_bytes", "graph_clustering", "hierarchical", "kmeans",

@@ -33,6 +33,7 @@ from .cache import (
 from .download import fetch_file, load_h5ad
 from .lab import LAB_FILES, LabDataError, load_lab
 from .simulate import CELL_TYPES, SAMPLES, simulate_pbmc
+from .truth import has_truth
 
 __all__ = [
     "CACHE_ENV",
@@ -48,6 +49,7 @@ __all__ = [
     "cache_path",
     "fetch_file",
     "fingerprint",
+    "has_truth",
     "load_h5ad",
     "load_integrated",
     "load_lab",
