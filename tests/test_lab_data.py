@@ -6,21 +6,15 @@ the simulated counts, split by sample. Run with ``pytest -s`` to see the measure
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import http.server
 import socket
-import threading
 import time
 import warnings
 from pathlib import Path
 
-import h5py
-import numpy as np
 import pytest
-import scipy.sparse as sp
 
-from course_lib.datasets import cache_path, load_integrated, simulate_pbmc
+from course_lib.datasets import cache_path, load_integrated
 from course_lib.datasets.lab import (
     LAB_FILES,
     LabDataError,
@@ -30,89 +24,14 @@ from course_lib.datasets.lab import (
 )
 from course_lib.defaults import HARMONY_KEY, RESOLUTIONS, TRUTH_KEY, leiden_key
 from course_lib.tl import graph_clustering
-
-USER, PASSWORD = "student", "pbmc-2025"
-
-
-def write_10x_h5(path: Path, counts: sp.csr_matrix, barcodes, genes, gene_ids) -> None:
-    """Write cells × genes counts in the 10x v3 layout that ``scanpy.read_10x_h5`` reads."""
-    csr = sp.csr_matrix(counts, dtype=np.int32)  # cells × genes CSR == genes × cells CSC
-    with h5py.File(path, "w") as f:
-        matrix = f.create_group("matrix")
-        matrix["data"] = csr.data
-        matrix["indices"] = csr.indices.astype(np.int64)
-        matrix["indptr"] = csr.indptr.astype(np.int64)
-        matrix["shape"] = np.array([csr.shape[1], csr.shape[0]], dtype=np.int32)
-        matrix["barcodes"] = np.array(barcodes, dtype="S")
-        features = matrix.create_group("features")
-        features["id"] = np.array(gene_ids, dtype="S")
-        features["name"] = np.array(genes, dtype="S")
-        features["feature_type"] = np.array(["Gene Expression"] * len(genes), dtype="S")
-        features["genome"] = np.array(["GRCh38"] * len(genes), dtype="S")
-
-
-def _handler(directory: Path, behaviour: dict, requests: list):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's naming)
-            requests.append(self.path)
-            expected = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-            if self.headers.get("Authorization") != f"Basic {expected}":
-                self.send_response(401)
-                self.send_header("WWW-Authenticate", 'Basic realm="lab"')
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            path = directory / self.path.lstrip("/")
-            if not path.is_file():
-                self.send_error(404)
-                return
-            body = path.read_bytes()
-            mode = behaviour.get(path.name)
-            if mode == "corrupt":
-                body = body[:-1] + bytes([body[-1] ^ 1])
-            self.send_response(200)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if mode == "interrupt":  # promise the whole file, send half, hang up
-                self.wfile.write(body[: len(body) // 2])
-                self.wfile.flush()
-                self.close_connection = True
-                return
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    return Handler
+from tests.lab_server import PASSWORD, USER, lab_settings, serve_lab_files
 
 
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory):
     """The eight files (simulated counts split by sample) behind basic auth on 127.0.0.1."""
-    root = tmp_path_factory.mktemp("served")
-    served = root / "covid"
-    served.mkdir()
-    sim = simulate_pbmc(n_cells=1600, n_background_genes=400, seed=0)
-    genes, gene_ids = list(sim.var_names), list(sim.var["gene_ids"])
-    lines = []
-    for item in LAB_FILES:
-        cells = sim[sim.obs["sample"] == item.sample]
-        barcodes = [f"{name.split('-')[0]}-1" for name in cells.obs_names]
-        write_10x_h5(served / item.filename, cells.X, barcodes, genes, gene_ids)
-        digest = hashlib.sha256((served / item.filename).read_bytes()).hexdigest()
-        lines.append(f"{digest}  {item.filename}")
-    registry = root / "lab_sha256.txt"
-    registry.write_text("\n".join(lines) + "\n")
-    behaviour: dict[str, str] = {}
-    requests: list[str] = []
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, behaviour, requests))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}/covid"
-    yield {"url": base, "registry": registry, "behaviour": behaviour, "requests": requests}
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_lab_files(tmp_path_factory.mktemp("served")) as server:
+        yield server
 
 
 @pytest.fixture
@@ -120,15 +39,9 @@ def lab_env(lab_server, tmp_path, monkeypatch):
     """Every setting pointed at the test server and a fresh cache; the server well-behaved."""
     lab_server["behaviour"].clear()
     lab_server["requests"].clear()
-    monkeypatch.setenv("SCCLUST_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("SCCLUST_DATASET", "lab")
-    monkeypatch.setenv("SCCLUST_LAB_URL", lab_server["url"])
-    monkeypatch.setenv("SCCLUST_LAB_USER", USER)
-    monkeypatch.setenv("SCCLUST_LAB_PASSWORD", PASSWORD)
-    monkeypatch.setenv("SCCLUST_LAB_REGISTRY", str(lab_server["registry"]))
-    monkeypatch.setenv("SCCLUST_LAB_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    settings = lab_settings(lab_server, tmp_path / "cache", tmp_path / "absent.toml")
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
     return lab_server
 
 
