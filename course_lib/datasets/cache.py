@@ -22,7 +22,7 @@ CACHE_ENV = "SCCLUST_CACHE_DIR"
 """Environment variable naming the cache directory (default ``~/.cache/scclust-course``)."""
 DATASET_ENV = "SCCLUST_DATASET"
 """Environment variable choosing the data: ``simulated`` (default) or ``lab`` (real data)."""
-DATASET_VERSION = 2
+DATASET_VERSION = 3
 """Bump when the simulation or preparation changes, so old caches are not reused."""
 REQUIRED_KEYS = {"obsm": ("X_pca", HARMONY_KEY, "X_umap", "X_umap_uncorr")}
 FINGERPRINT_OBSM = ("X_pca", HARMONY_KEY, "X_umap", "X_umap_uncorr")

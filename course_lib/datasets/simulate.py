@@ -6,6 +6,10 @@ lessons rely on:
 
 * 13 PBMC populations with canonical markers under their real gene symbols, organised in
   lineages so that T/NK subtypes differ less from each other than lineages do;
+* continuous structure as in real PBMCs: differentiation paths joining naive and memory CD4
+  T cells, naive and effector CD8 T cells, and classical and non-classical monocytes
+  (intermediate cells fill the gap), and a maturation-like program inside every population
+  (e.g. NK CD56bright to dim), so that a higher Leiden resolution finds more clusters;
 * 8 samples (4 control, 4 COVID-19) with per-sample batch effects strong enough that an
   uncorrected PCA separates samples;
 * COVID-19 samples with a shifted composition and an interferon-stimulated gene program;
@@ -88,6 +92,21 @@ SUBTYPE_PROGRAM_SD = 0.5
 N_GRADIENTS = 3
 """Continuous within-population programs (activation-like), so clusters have spread."""
 CD4_TYPES = ("CD4 naive T", "CD4 memory T", "Treg")
+TRAJECTORIES = (
+    ("CD4 naive T", "CD4 memory T"),
+    ("CD8 naive T", "CD8 effector T"),
+    ("Classical monocyte", "Non-classical monocyte"),
+)
+"""Differentiation paths: each cell of one end lies part of the way towards the other."""
+TRAJECTORY_SPAN = 0.6
+"""Largest share of the way a cell lies towards the other end (uniform from 0), so the
+two ends' cells meet in the middle: a continuum, not two islands."""
+STATE_PROGRAM_GENES = 80
+STATE_PROGRAM_SD = 0.5
+STATE_AMPLITUDE = 2.0
+"""A maturation-like program per population: ``STATE_PROGRAM_GENES`` background genes with
+log-fold changes of standard deviation ``STATE_PROGRAM_SD``, scaled by a per-cell score
+uniform in ±``STATE_AMPLITUDE``; it stretches every population along a gradient."""
 
 INTERFERON_GENES = (
     "ISG15", "IFI6", "IFI44L", "MX1", "OAS1", "IFIT1", "IFIT3", "LY6E", "IFI27", "RSAD2",
@@ -245,8 +264,23 @@ def simulate_pbmc(
     gradient_scores = rng.normal(0.0, 1.0, (n_cells, N_GRADIENTS))
     gradient_scores[CELL_TYPES_LINEAGE[type_of_cell] == "T/NK"] *= 0.5
 
+    names = [ct.name for ct in CELL_TYPES]
+    toward = np.arange(len(CELL_TYPES))  # the other end of a cell type's path (itself if none)
+    for start, end in TRAJECTORIES:
+        toward[names.index(start)], toward[names.index(end)] = names.index(end), names.index(start)
+    position = rng.uniform(0.0, TRAJECTORY_SPAN, n_cells)
+    position[toward[type_of_cell] == type_of_cell] = 0.0
+    state_programs = np.zeros((len(CELL_TYPES), n_genes))
+    for t in range(len(CELL_TYPES)):
+        program = rng.choice(background, min(STATE_PROGRAM_GENES, background.size // 4),
+                             replace=False)
+        state_programs[t, program] = rng.normal(0.0, STATE_PROGRAM_SD, program.size)
+    state_score = rng.uniform(-STATE_AMPLITUDE, STATE_AMPLITUDE, n_cells)
+
     def log_profile(types: np.ndarray, cells: np.ndarray) -> np.ndarray:
         logit = baseline + effects[types] + batch[sample_of_cell[cells]]
+        logit += position[cells][:, None] * (effects[toward[types]] - effects[types])
+        logit += state_score[cells][:, None] * state_programs[types]
         logit += gradient_scores[cells] @ loadings
         logit += np.outer(covid[cells] * interferon_response[types], interferon)
         logit -= logit.max(axis=1, keepdims=True)
