@@ -166,3 +166,26 @@ def test_one_sample_per_condition_is_refused():
 def test_seed_agreement_needs_a_graph(blobs):
     with pytest.raises(KeyError, match="no kNN graph under uns\\['neighbors'\\]; run course_lib"):
         tl.seed_agreement(blobs, resolution=0.2, seeds=[0, 1])
+
+
+def test_islands_are_pure_and_a_cut_through_one_is_not(blobs):
+    assert tl.neighbourhood_purity(blobs, "truth").tolist() == [1.0, 1.0, 1.0, 1.0]
+    halves = tl.neighbourhood_purity(blobs, "halves")
+    assert halves.tolist() == [1.0, 1.0]  # a cut between islands is still pure
+    cut = blobs.obs["truth"].astype(str).to_numpy().copy()
+    cut[:25] = "a1"  # split island "a" through its middle (random order: an arbitrary cut)
+    blobs_cut = blobs.copy()
+    blobs_cut.obs["cut"] = cut
+    purity = tl.neighbourhood_purity(blobs_cut, "cut")
+    assert purity["a"] < 0.75 and purity["a1"] < 0.75
+    assert purity[["b", "c", "d"]].tolist() == [1.0, 1.0, 1.0]
+    table = tl.internal_metrics(blobs_cut, ["truth", "cut"])
+    assert table.loc["truth", "kNN purity"] == 1.0 > table.loc["cut", "kNN purity"]
+
+
+def test_purity_ignores_the_cluster_names(blobs):
+    named = tl.neighbourhood_purity(blobs, "truth")
+    renamed = tl.neighbourhood_purity(blobs, "relabelled")
+    assert sorted(named) == sorted(renamed)
+    with pytest.raises(ValueError, match="needs more than 200 cells"):
+        tl.neighbourhood_purity(blobs, "truth", n_neighbors=200)

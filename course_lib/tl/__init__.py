@@ -13,7 +13,7 @@ module                      what it holds
 :mod:`._composition`        proportions per cluster, QC per cluster (doublet candidates)
 :mod:`._subset`             the T/NK rule from markers, a subset taken from ``.raw``
 :mod:`._diagnostics`        how much the kNN neighbourhoods mix samples
-:mod:`._metrics`            internal metrics of several clusterings; choosing k
+:mod:`._metrics`            internal metrics (kNN purity too) of clusterings; choosing k
 :mod:`._stability`          stability under subsampling, seeds and resolutions
 :mod:`._composition_test`   cluster shares between conditions, tested per sample
 ==========================  ============================================================
@@ -43,7 +43,14 @@ from ._hierarchical import (
     linkage_bytes,
 )
 from ._kmeans import kmeans
-from ._metrics import choose_k, gap_statistic, internal_metrics, knee, sample_cells
+from ._metrics import (
+    choose_k,
+    gap_statistic,
+    internal_metrics,
+    knee,
+    neighbourhood_purity,
+    sample_cells,
+)
 from ._stability import best_jaccard, resolution_tree, seed_agreement, subsample_stability
 from ._subset import marker_means, subset_from_raw, t_nk_clusters
 
@@ -63,6 +70,7 @@ __all__ = [
     "hclust_key",
     "hierarchical",
     "internal_metrics",
+    "neighbourhood_purity",
     "kmeans",
     "knee",
     "linkage_bytes",

@@ -3,7 +3,8 @@
 The metrics are scikit-learn's; what this module adds is the course's way of applying them
 to several clusterings of the same cells at once, the knee of an elbow curve and the gap
 statistic (Tibshirani, Walther & Hastie 2001), which no maintained Python library provides
-in a form that takes precomputed k-means fits.
+in a form that takes precomputed k-means fits, and the kNN neighbourhood purity of each
+cluster (as in Bioconductor's bluster; no Python library computes it per cluster).
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from sklearn.metrics import (
     davies_bouldin_score,
     silhouette_samples,
 )
+from sklearn.neighbors import NearestNeighbors
 
 from .._validation import check_adata, check_whole_number, embedding, obs_labels
-from ..defaults import HARMONY_KEY, SEED
+from ..defaults import HARMONY_KEY, N_NEIGHBORS, SEED
 
 
 def sample_cells(n_obs: int, n_sample: int, *, random_state: int = SEED) -> np.ndarray:
@@ -43,6 +45,67 @@ def sample_cells(n_obs: int, n_sample: int, *, random_state: int = SEED) -> np.n
     return np.sort(rng.choice(n_obs, size=n_sample, replace=False))
 
 
+def neighbourhood_purity(
+    adata: ad.AnnData,
+    key: str,
+    *,
+    use_rep: str = HARMONY_KEY,
+    n_neighbors: int = N_NEIGHBORS,
+) -> pd.Series:
+    """Share of each cluster's cells' nearest neighbours that lie in the same cluster.
+
+    For every cell, the fraction of its ``n_neighbors`` nearest cells in the embedding
+    (itself excluded) that carry its own label; averaged per cluster. A cluster cut out
+    of a continuum has neighbours across its border and a lower purity than an island.
+
+    Parameters
+    ----------
+    adata
+        Data with the clustering in ``obs`` and the embedding it was computed on.
+    key
+        ``obs`` column with the cluster labels.
+    use_rep
+        ``obsm`` key of the embedding the neighbours are found in.
+    n_neighbors
+        Neighbours per cell (exact, Euclidean).
+
+    Returns
+    -------
+    A :class:`pandas.Series` named ``"kNN purity"``, one value per cluster (0–1, higher is
+    purer), indexed by cluster label in the order of ``obs[key]``'s categories.
+
+    Examples
+    --------
+    Two separated groups are pure; a split through one group is not:
+
+    >>> import anndata as ad, numpy as np, pandas as pd
+    >>> x = np.array([[0.0], [0.1], [0.2], [0.3], [5.0], [5.1], [5.2], [5.3]])
+    >>> obs = pd.DataFrame({"good": list("aaaabbbb"), "cut": list("aabbcccc")},
+    ...                    index=[str(i) for i in range(8)])
+    >>> cells = ad.AnnData(obs=obs, obsm={"X_pca_harmony": x})
+    >>> neighbourhood_purity(cells, "good", n_neighbors=2).to_dict()
+    {'a': 1.0, 'b': 1.0}
+    >>> neighbourhood_purity(cells, "cut", n_neighbors=2).round(2).to_dict()
+    {'a': 0.5, 'b': 0.5, 'c': 1.0}
+    """
+    check_adata(adata)
+    check_whole_number("n_neighbors", n_neighbors, minimum=1, example=N_NEIGHBORS)
+    labels = obs_labels(adata, key)
+    codes = pd.Categorical(labels)
+    neighbours = _nearest(embedding(adata, use_rep), n_neighbors)
+    same = (codes.codes[neighbours] == codes.codes[:, None]).mean(axis=1)
+    purity = pd.Series(same, index=codes).groupby(level=0, observed=True).mean()
+    return purity.rename("kNN purity").rename_axis(key)
+
+
+def _nearest(x: np.ndarray, n_neighbors: int) -> np.ndarray:
+    """Indices of each point's nearest neighbours, itself excluded."""
+    if n_neighbors >= x.shape[0]:
+        msg = f"n_neighbors={n_neighbors} needs more than {n_neighbors} cells; got {x.shape[0]}"
+        raise ValueError(msg)
+    return NearestNeighbors(n_neighbors=n_neighbors).fit(x).kneighbors(return_distance=False)
+
+
 def internal_metrics(
     adata: ad.AnnData,
     clusterings: Mapping[str, str] | Sequence[str],
@@ -50,6 +113,7 @@ def internal_metrics(
     use_rep: str = HARMONY_KEY,
     n_sample: int = 3000,
     truth_key: str | None = None,
+    n_neighbors: int = N_NEIGHBORS,
     random_state: int = SEED,
 ) -> pd.DataFrame:
     """Internal quality of several clusterings of the same cells, one row each.
@@ -67,6 +131,8 @@ def internal_metrics(
         Calinski–Harabasz and Davies–Bouldin use every cell.
     truth_key
         If given, an ``obs`` column of known labels: adds their ARI with each clustering.
+    n_neighbors
+        Neighbours per cell of the kNN purity (see :func:`neighbourhood_purity`).
     random_state
         Seed of the cell sample.
 
@@ -74,7 +140,9 @@ def internal_metrics(
     -------
     A :class:`pandas.DataFrame` indexed by name with columns ``clusters``, ``silhouette``
     (higher is better, at most 1), ``Calinski-Harabasz`` (higher is better),
-    ``Davies-Bouldin`` (lower is better) and, with ``truth_key``, ``ARI with truth``.
+    ``Davies-Bouldin`` (lower is better), ``kNN purity`` (the share of each cell's nearest
+    neighbours in its own cluster, averaged over cells; higher is better, at most 1) and,
+    with ``truth_key``, ``ARI with truth``.
 
     Examples
     --------
@@ -85,13 +153,14 @@ def internal_metrics(
     >>> obs = pd.DataFrame({"good": list("aaabbb"), "bad": list("aabbbb")},
     ...                    index=[str(i) for i in range(6)])
     >>> cells = ad.AnnData(obs=obs, obsm={"X_pca_harmony": x})
-    >>> internal_metrics(cells, ["good", "bad"])["silhouette"].round(2).to_dict()
+    >>> internal_metrics(cells, ["good", "bad"], n_neighbors=2)["silhouette"].round(2).to_dict()
     {'good': 0.97, 'bad': 0.49}
     """
     check_adata(adata)
     names = dict(clusterings) if isinstance(clusterings, Mapping) else {k: k for k in clusterings}
     x = embedding(adata, use_rep)
     cells = sample_cells(adata.n_obs, n_sample, random_state=random_state)
+    neighbours = _nearest(x, n_neighbors)
     truth = obs_labels(adata, truth_key).to_numpy() if truth_key is not None else None
     rows = {}
     for name, key in names.items():
@@ -105,6 +174,7 @@ def internal_metrics(
             "silhouette": float(silhouette_samples(x[cells], labels[cells]).mean()),
             "Calinski-Harabasz": float(calinski_harabasz_score(x, labels)),
             "Davies-Bouldin": float(davies_bouldin_score(x, labels)),
+            "kNN purity": float((labels[neighbours] == labels[:, None]).mean()),
         }
         if truth is not None:
             row["ARI with truth"] = float(adjusted_rand_score(truth, labels))
