@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     import anndata as ad
 
 SKIPPED = (
-    "Skipped on real data: this part needs the simulation's truth labels "
-    f"(obs[{TRUTH_KEY!r}], obs[{LINEAGE_KEY!r}]), which real cells do not have."
+    f"Real data, no truth labels (obs[{TRUTH_KEY!r}], obs[{LINEAGE_KEY!r}]): "
+    "the comparison with the simulation's truth is skipped."
 )
 """The line :func:`has_truth` prints where the truth is missing."""
 
@@ -45,7 +45,7 @@ def has_truth(adata: ad.AnnData, *, quiet: bool = False) -> bool:
     >>> import anndata as ad, pandas as pd
     >>> cells = ad.AnnData(obs=pd.DataFrame(index=["AAAC-1", "AAAG-1"]))
     >>> has_truth(cells)
-    Skipped on real data: this part needs the simulation's truth labels ...
+    Real data, no truth labels (obs['cell_type_truth'], obs['lineage_truth']): ...
     False
     >>> has_truth(cells, quiet=True)
     False
