@@ -191,7 +191,7 @@ def simulate_pbmc(
     batch_strength: float = 0.2,
     interferon_strength: float = 2.0,
     low_quality_fraction: float = 0.05,
-    doublet_fraction: float = 0.03,
+    doublet_fraction: float = 0.07,
 ) -> ad.AnnData:
     """Simulate raw UMI counts of PBMCs from 4 control and 4 COVID-19 samples.
 
