@@ -952,29 +952,42 @@ def test_ex6_silhouettes_in_another_order(judged, ref):
 
 def test_ex6_least_stable_pass(judged, ref, capsys):
     """The question's own way passes, the hidden test too (it reads the recorded settings)."""
-    from course_lib.checks.ex6_judging import reference_stability
     from course_lib.tl import subsample_stability
 
-    labels, _ = reference_stability(ref, 0.6)
     answer = judged.copy()
-    answer.obs["leiden_0.6"] = pd.Categorical(labels.reindex(answer.obs_names))
     stability = subsample_stability(answer, "leiden_0.6", resolution=0.6, n_runs=10)
     checks.check_least_stable(stability.idxmin(), answer, reference=ref)
     checks.check_least_stable(int(stability.idxmin()), answer, strict=True, reference=ref)
     assert capsys.readouterr().out.startswith("✔ least_stable: cluster")
 
 
-def test_ex6_least_stable_judged_by_cells_not_labels(judged, ref):
-    """Renamed labels do not change the verdict: the cells are compared."""
-    from course_lib.checks.ex6_judging import reference_stability
+def test_ex6_least_stable_judges_the_students_own_clustering(judged, ref, capsys):
+    """The check recomputes the stability of the student's own clusters (here another
+    Leiden seed and flavour), with the seed the student's run recorded."""
+    from course_lib.checks.ex6_judging import own_stability
+    from course_lib.tl import subsample_stability
 
-    labels, stability = reference_stability(ref, 0.6)
     answer = judged.copy()
-    answer.obs["leiden_0.6"] = pd.Categorical("r" + labels.reindex(answer.obs_names))
-    checks.check_least_stable("r" + stability.idxmin(), answer, reference=ref)
+    sc.tl.leiden(answer, resolution=0.6, random_state=3, key_added="leiden_0.6", flavor="leidenalg")
+    stability = subsample_stability(answer, "leiden_0.6", resolution=0.6, n_runs=10, random_state=1)
+    own = own_stability(answer.obs["leiden_0.6"].astype(str), ref, 0.6, random_state=1)
+    pd.testing.assert_series_equal(own, stability.rename(index=str), check_names=False)
+    checks.check_least_stable(stability.idxmin(), answer, strict=True, reference=ref)
+    assert capsys.readouterr().out.startswith("✔ least_stable: cluster")
+
+
+def test_ex6_least_stable_judged_by_cells_not_labels(judged, ref):
+    """Renamed labels do not change the verdict: the check reruns the student's clusters."""
+    from course_lib.checks.ex6_judging import own_stability
+
+    answer = judged.copy()
+    answer.obs["leiden_0.6"] = pd.Categorical("r" + answer.obs["leiden_0.6"].astype(str))
+    stability = own_stability(answer.obs["leiden_0.6"].astype(str), ref, 0.6)
+    checks.check_least_stable(stability.idxmin(), answer, reference=ref)
     if stability.max() - stability.min() > 0.1:
-        msg = fails(checks.check_least_stable, "r" + stability.idxmax(), answer, reference=ref)
+        msg = fails(checks.check_least_stable, stability.idxmax(), answer, reference=ref)
         assert "*most* stable" in msg and "chapter 6" in msg
+        assert f"down to {stability.min():.2f}" in msg
 
 
 def test_ex6_least_stable_mistakes(judged, ref):
