@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from course_lib.datasets import cache_path, load_integrated
+from course_lib.datasets import DATASET_VERSION, cache_path, load_integrated
 from course_lib.datasets.lab import (
     LAB_FILES,
     LabDataError,
@@ -79,7 +79,8 @@ def test_end_to_end_download_prepare_and_chapter_1(lab_env, tmp_path):
     # the prepared data is cached in its own file, next to (not instead of) the simulated one
     lab_path = lab_cache_path(lab_config())
     assert lab_path.exists() and lab_path != cache_path()
-    assert cache_path().name == "pbmc_covid_sim_v2_seed0.h5ad" and not cache_path().exists()
+    assert cache_path().name == f"pbmc_covid_sim_v{DATASET_VERSION}_seed0.h5ad"
+    assert not cache_path().exists()
     with pytest.warns(UserWarning, match="no truth labels"):
         again = load_integrated(progress=False)
     assert again.n_obs == adata.n_obs and len(lab_env["requests"]) == len(LAB_FILES)

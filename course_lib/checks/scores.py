@@ -358,64 +358,6 @@ def silhouette_error(given: Mapping[float, float], expected: Mapping[float, floa
     return max(abs(float(given[r]) - float(expected[r])) for r in expected)
 
 
-def majority_cluster(cells: pd.Index, reference: pd.Series) -> tuple[str, float]:
-    """The reference cluster holding most of ``cells``, and the share of them it holds.
-
-    Clusters are matched by their cells, not their labels (which differ between machines).
-
-    Parameters
-    ----------
-    cells
-        The cell names of one cluster of an answer.
-    reference
-        Reference cluster labels (strings) indexed by cell name.
-
-    Returns
-    -------
-    ``(label, share)``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> reference = pd.Series(["a", "a", "b", "b"], index=["c1", "c2", "c3", "c4"])
-    >>> majority_cluster(pd.Index(["c1", "c2", "c3"]), reference)
-    ('a', 0.6666666666666666)
-    """
-    shares = reference.reindex(cells).value_counts(normalize=True)
-    return str(shares.index[0]), float(shares.iloc[0])
-
-
-def stability_excess(cells: pd.Index, reference: pd.Series, stability: pd.Series) -> float:
-    """How much more stable the reference cluster of ``cells`` is than the least stable one.
-
-    Parameters
-    ----------
-    cells
-        The cell names of the cluster an answer names as the least stable.
-    reference
-        Reference cluster labels (strings) indexed by cell name.
-    stability
-        Mean best Jaccard of each reference cluster (:func:`course_lib.subsample_stability`).
-
-    Returns
-    -------
-    ``stability[majority] - stability.min()``, where ``majority`` is the reference cluster
-    holding most of ``cells`` (:func:`majority_cluster`); 0 for the least stable cluster.
-    The score :func:`~course_lib.checks.check_least_stable` compares with
-    :data:`~course_lib.checks.thresholds.STABILITY_MARGIN`.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> reference = pd.Series(["a", "a", "b", "b"], index=["c1", "c2", "c3", "c4"])
-    >>> stability = pd.Series({"a": 0.75, "b": 1.0})
-    >>> stability_excess(pd.Index(["c3", "c4"]), reference, stability)
-    0.25
-    """
-    match, _ = majority_cluster(cells, reference)
-    return float(stability[match] - stability.min())
-
-
 def log10_distance(p: float, expected: float) -> float:
     """How far two p-values are apart on a log10 scale (0.30 is a factor of 2).
 

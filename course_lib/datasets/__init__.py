@@ -8,6 +8,7 @@ module                    what it holds
 :mod:`.cache`             build once, cache atomically, load; dataset fingerprint
 :mod:`.download`          hash-checked downloads of real data (pooch)
 :mod:`.lab`               the lab's real 10x files (``SCCLUST_DATASET=lab``)
+:mod:`.truth`             whether the data carry the simulation's truth (real data do not)
 ========================  ==============================================================
 
 Run ``python -m course_lib.datasets`` to build the dataset ahead of time.
