@@ -124,6 +124,31 @@ def test_no_difference_gives_no_small_p():
     assert result.loc["x", "propeller p"] > 0.5
 
 
+def test_propeller_falls_back_to_the_ordinary_fit_when_the_robust_one_has_no_solution(
+    monkeypatch,
+):
+    """scanpro's robust empirical Bayes raises (a root search without a sign change) for
+    some clusterings of the course data; the ordinary fit is used then, and recorded."""
+    import scanpro
+
+    real = scanpro.scanpro
+    calls = []
+
+    def robust_fails(*args, robust=True, **kwargs):
+        calls.append(robust)
+        if robust:
+            raise ValueError("f(a) and f(b) must have different signs")
+        return real(*args, robust=robust, **kwargs)
+
+    data = _composition([0.3, 0.4, 0.5, 0.4], [0.4, 0.5, 0.3, 0.4])
+    assert tl.composition_test(data, "cluster").attrs["propeller_robust"] is True
+    monkeypatch.setattr(scanpro, "scanpro", robust_fails)
+    result = tl.composition_test(data, "cluster")
+    assert calls == [True, False]
+    assert result.attrs["propeller_robust"] is False
+    assert result.loc["x", "propeller p"] > 0.5
+
+
 def test_pseudo_replication_is_overconfident_and_the_sample_tests_are_not():
     """Samples scatter widely; the condition means differ a little. Counting cells as
     replicates calls it certain; four samples per condition cannot."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from types import ModuleType
 
 import anndata as ad
 import numpy as np
@@ -79,7 +80,9 @@ def composition_test(
     -------
     A :class:`pandas.DataFrame` indexed by cluster with the mean per-sample share in each
     condition (``share <condition>``), ``cell-level p``, ``propeller p`` (scanpro, not
-    adjusted) and ``rank-test p``; see the module docstring.
+    adjusted) and ``rank-test p``; see the module docstring. ``attrs["propeller_robust"]``
+    says whether propeller's robust empirical Bayes fit ran (``False``: it had no solution
+    for these clusters and the ordinary fit was used).
 
     Examples
     --------
@@ -132,11 +135,30 @@ def composition_test(
         "sample": obs_labels(adata, sample_key).astype(str).to_numpy(),
         "condition": obs_labels(adata, condition_key).astype(str).to_numpy(),
     })
-    with warnings.catch_warnings():  # scanpro 0.4.1 uses pandas idioms pandas 3 will drop
-        warnings.simplefilter("ignore", FutureWarning)
-        propeller = scanpro.scanpro(obs, clusters_col="cluster", conds_col="condition",
-                                    samples_col="sample", verbosity=0).results
+    propeller, robust = _propeller(scanpro, obs)
+    result.attrs["propeller_robust"] = robust
     propeller.index = propeller.index.astype(str)
     result.insert(3, "propeller p", propeller["p_values"].reindex(result.index).astype(float))
     result.index.name = groupby
     return result
+
+
+
+def _propeller(scanpro: ModuleType, obs: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """scanpro's propeller table, with limma's robust empirical Bayes where it can be fitted.
+
+    The robust fit of the prior degrees of freedom (a root search) has no solution for some
+    sets of cluster variances; the ordinary empirical Bayes fit is used then, and the
+    second value says which one ran.
+    """
+
+    def fit(robust: bool) -> pd.DataFrame:
+        with warnings.catch_warnings():  # scanpro 0.4.1 uses pandas idioms pandas 3 drops
+            warnings.simplefilter("ignore", FutureWarning)
+            return scanpro.scanpro(obs, clusters_col="cluster", conds_col="condition",
+                                   samples_col="sample", robust=robust, verbosity=0).results
+
+    try:
+        return fit(True), True
+    except ValueError:
+        return fit(False), False
