@@ -84,8 +84,7 @@ def run_one(
     subprocess.run([*me, "_build", *flags], env=env, cwd=ROOT, check=True)
     rows = []
     for chapter in chapters:
-        subprocess.run([*me, "_execute", chapter, "--out", str(cache)], env=env, cwd=ROOT,
-                       check=True)
+        _execute_with_retry([*me, "_execute", chapter, "--out", str(cache)], env)
         code = code_hash(ROOT / "book" / f"{chapter}.ipynb")
         for figure, value in harvest(cache / f"{chapter}.ipynb").items():
             rows.append({"chapter": chapter, "figure": figure, "variant": variant, "seed": seed,
@@ -93,6 +92,19 @@ def run_one(
                          "dataset_version": DATASET_VERSION})
     print(f"calibrated {variant}, seed {seed}, {threads} thread(s)", flush=True)
     return rows
+
+
+def _execute_with_retry(command: list[str], env: dict[str, str], attempts: int = 2) -> None:
+    """Run one chapter; once more if the first attempt failed, which on a loaded machine is
+    mostly a kernel that did not start in time. A chapter that fails twice stops the run."""
+    for attempt in range(1, attempts + 1):
+        try:
+            subprocess.run(command, env=env, cwd=ROOT, check=True)
+            return
+        except subprocess.CalledProcessError:
+            if attempt == attempts:
+                raise
+            print(f"retrying {command[-3]} after a failure", flush=True)
 
 
 def _raw_rows() -> list[dict[str, str]]:
