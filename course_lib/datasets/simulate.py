@@ -86,6 +86,9 @@ LINEAGE_MARKERS: dict[str, tuple[str, ...]] = {
 """Genes shared by a lineage (the T/NK genes are not expressed in NK cells; see below)."""
 
 T_CELL_ONLY = ("CD3E", "CD3D")  # NK cells lack CD3
+DOUBLET_LINEAGES = ("T/NK", "Myeloid")
+"""The doublets kept: a T or NK cell with a myeloid cell, the commonest heterotypic pair in
+PBMC data (the two most abundant lineages), so that they gather in clusters of their own."""
 T_NK_MARKER_LFC = (2.0, 2.8)
 """Range of log-fold changes of T-cell subtype markers (lineage markers get 4.2)."""
 SUBTYPE_PROGRAM_SD = 0.5
@@ -191,7 +194,7 @@ def simulate_pbmc(
     batch_strength: float = 0.2,
     interferon_strength: float = 2.0,
     low_quality_fraction: float = 0.05,
-    doublet_fraction: float = 0.07,
+    doublet_fraction: float = 0.10,
 ) -> ad.AnnData:
     """Simulate raw UMI counts of PBMCs from 4 control and 4 COVID-19 samples.
 
@@ -211,7 +214,8 @@ def simulate_pbmc(
         Share of damaged cells (high mitochondrial fraction, low counts). About half of
         them are bad enough to be removed by quality control.
     doublet_fraction
-        Share of droplets holding two cells of different types.
+        Share of droplets holding two cells; those pairing a T or NK cell with a myeloid
+        cell (:data:`DOUBLET_LINEAGES`, about a third of them) are kept as doublets.
 
     Returns
     -------
@@ -291,7 +295,9 @@ def simulate_pbmc(
 
     doublet = rng.random(n_cells) < doublet_fraction
     partner = rng.choice(len(CELL_TYPES), n_cells, p=shares_ctrl / shares_ctrl.sum())
-    doublet &= CELL_TYPES_LINEAGE[partner] != CELL_TYPES_LINEAGE[type_of_cell]
+    pair = np.stack([CELL_TYPES_LINEAGE[type_of_cell], CELL_TYPES_LINEAGE[partner]])
+    doublet &= ((pair == DOUBLET_LINEAGES[0]) | (pair == DOUBLET_LINEAGES[1])).all(axis=0)
+    doublet &= pair[0] != pair[1]
     partner_profile = np.exp(log_profile(partner[doublet], np.flatnonzero(doublet)))
     partner_profile /= partner_profile.sum(axis=1, keepdims=True)
     profile[doublet] = 0.5 * (profile[doublet] + partner_profile)
