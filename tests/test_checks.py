@@ -14,7 +14,7 @@ import scanpy as sc
 from sklearn.metrics import adjusted_rand_score
 
 from course_lib import checks
-from course_lib.checks import references, scores
+from course_lib.checks import references, scores, thresholds
 from course_lib.defaults import HARMONY_KEY, LINEAGE_KEY, N_NEIGHBORS, RESOLUTIONS, TRUTH_KEY
 from tests.exercise_calibration import chapter_subset
 
@@ -990,7 +990,7 @@ def test_ex6_least_stable_judged_by_cells_not_labels(judged, ref):
     answer.obs["leiden_0.6"] = pd.Categorical("r" + answer.obs["leiden_0.6"].astype(str))
     stability = own_stability(answer.obs["leiden_0.6"].astype(str), ref, 0.6)
     checks.check_least_stable(stability.idxmin(), answer, reference=ref)
-    if stability.max() - stability.min() > 0.1:
+    if stability.max() - stability.min() > thresholds.STABILITY_MARGIN:
         msg = fails(checks.check_least_stable, stability.idxmax(), answer, reference=ref)
         assert "*most* stable" in msg and "chapter 6" in msg
         assert f"down to {stability.min():.2f}" in msg

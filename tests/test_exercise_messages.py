@@ -21,7 +21,6 @@ import scanpy as sc
 
 from course_lib import checks
 from course_lib.checks import references, scores
-from course_lib.checks.ex6_judging import own_stability
 from course_lib.tl import composition_test, hierarchical, internal_metrics, subset_from_raw
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::UserWarning")
@@ -313,12 +312,6 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
             for case in (0.78, "99", ["0", "1"], None)
         ],
         ("check_least_stable", lambda: checks.check_least_stable("0", recorded, **kw)),
-        (
-            "check_least_stable",
-            lambda: checks.check_least_stable(
-                own_stability(judged.obs["leiden_0.6"].astype(str), ref, 0.6).idxmax(), judged, **kw
-            ),
-        ),
         ("check_least_stable", lambda: checks.check_least_stable("0", judged, strict=True, **kw)),
         *[
             (

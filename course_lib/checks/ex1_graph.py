@@ -31,7 +31,7 @@ from ._feedback import (
     student_facing,
 )
 from .references import REFERENCE_SEEDS, UNCORRECTED_KEY, reference_data, reference_leiden
-from .scores import ari, count_range, knn_overlap, leiden_score
+from .scores import ari, count_range, knn_overlap, leiden_score, matches_uncorrected
 from .thresholds import KNN_MIN_OVERLAP, LEIDEN_MIN_ARI, LEIDEN_STRICT_ARI
 
 GRAPH_HINT = (
@@ -193,7 +193,7 @@ def check_leiden(
     low, high = count_range(float(np.median([r.nunique() for r in references])))
     if score < threshold or not low <= n_clusters <= high:
         uncorrected = reference_leiden(ref, resolution, rep=UNCORRECTED_KEY)
-        closer = ari(labels, uncorrected) > score
+        closer = matches_uncorrected(ari(labels, uncorrected), score)
         if closer or used_rep not in (None, HARMONY_KEY):
             fail(_embedding_hint(used_rep, closer))
         if not low <= n_clusters <= high:

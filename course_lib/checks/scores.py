@@ -24,7 +24,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_samples
 from ..defaults import HARMONY_KEY, LINEAGE_KEY
 from ..tl import sample_cells
 from .references import REFERENCE_SEEDS, reference_inertia, reference_knn, reference_leiden
-from .thresholds import COUNT_RANGE
+from .thresholds import COUNT_RANGE, UNCORRECTED_MATCH_ARI
 
 TNK_LINEAGE = "T/NK"
 """Value of ``obs['lineage_truth']`` of the T and NK cells (chapter 5's subset)."""
@@ -50,6 +50,29 @@ def ari(labels: pd.Series, reference: pd.Series) -> float:
     1.0
     """
     return float(adjusted_rand_score(reference.to_numpy(), labels.reindex(reference.index)))
+
+
+def matches_uncorrected(uncorrected_ari: float, harmony_ari: float) -> bool:
+    """Whether a failing clustering looks computed on the uncorrected PCA.
+
+    Parameters
+    ----------
+    uncorrected_ari
+        ARI of the answer with Leiden on the uncorrected PCA.
+    harmony_ari
+        ARI of the answer with the Harmony reference.
+
+    Returns
+    -------
+    ``True`` if the first is higher *and* at least :data:`UNCORRECTED_MATCH_ARI` (random
+    labels are near 0 against both references).
+
+    Examples
+    --------
+    >>> matches_uncorrected(0.9, 0.2), matches_uncorrected(0.02, 0.01)
+    (True, False)
+    """
+    return uncorrected_ari > harmony_ari and uncorrected_ari >= UNCORRECTED_MATCH_ARI
 
 
 def count_range(n_reference: float) -> tuple[int, int]:

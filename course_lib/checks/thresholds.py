@@ -35,24 +35,31 @@ resolution is therefore named from the recorded ``uns[key]['params']['resolution
 LEIDEN_STRICT_ARI = 0.65
 """Hidden check: as :data:`LEIDEN_MIN_ARI`, closer to the legitimate minimum (0.725)."""
 
+UNCORRECTED_MATCH_ARI = 0.3
+"""A failing clustering is said to match the uncorrected PCA only if its ARI with Leiden on
+the uncorrected PCA beats its ARI with the Harmony reference *and* reaches this value:
+clusterings on the uncorrected PCA score 0.75-1.0 against it, random labels about 0 against
+both (which one is higher is then chance, and naming the embedding would mislead)."""
+
 KNN_MIN_OVERLAP = 0.9
 """Hidden check: mean fraction of each cell's neighbours shared with the exact kNN on Harmony.
 
 Calibration: graphs on Harmony with other seeds share 1.00 of the neighbours (exact search
 below 8,192 cells); the graph on ``X_pca`` shares 0.21."""
 
-KMEANS_MAX_EXCESS = 0.065
+KMEANS_MAX_EXCESS = 0.048
 """Visible check: how much larger the within-cluster sum of squares of ``kmeans_<k>`` in
 the Harmony embedding may be than that of the reference k-means (``n_init=10``, seed 0).
 
 k-means partitions at ``k=10`` differ a lot between seeds (ARI 0.67-1.0) and k-means on
 ``X_pca`` can agree with one by ARI 0.76, so labels alone cannot tell the embeddings
-apart; compactness in the Harmony embedding can. Calibration (k=10): legitimate answers
-(seeds 3-5, ``n_init`` 10 or 1) are at most 5.4 % less compact; k-means on ``X_pca`` at
-least 7.9 %. A wrong ``k`` is caught exactly (k-means returns exactly ``k`` clusters)."""
+apart; compactness in the Harmony embedding can. Calibration (k=10, dataset v3, built with
+1 and 2 threads): legitimate answers (seeds 3-5, ``n_init`` 10 or 1) are at most 3.8 % less
+compact; k-means on ``X_pca`` at least 5.8 %. A wrong ``k`` is caught exactly (k-means
+returns exactly ``k`` clusters)."""
 
-KMEANS_STRICT_EXCESS = 0.045
-"""Hidden check: the question asks for ``n_init=10`` (legitimate answers <= 3.0 %)."""
+KMEANS_STRICT_EXCESS = 0.03
+"""Hidden check: the question asks for ``n_init=10`` (legitimate answers <= 0.0 %)."""
 
 WARD_MIN_ARI = 0.8
 """Visible check: ARI of ``ward_<k>`` to the Ward cut of the Harmony embedding.
@@ -160,32 +167,36 @@ samples (seeds 1-3) differ by at most 0.004; the same cells measured in the unco
 SILHOUETTE_STRICT_ATOL = 0.01
 """Hidden check: as :data:`SILHOUETTE_ATOL`, closer to the legitimate spread (<= 0.004)."""
 
-STABILITY_MARGIN = 0.12
+STABILITY_MARGIN = 0.2
 """Visible check: how much more stable (mean best Jaccard under 10 subsamples of 80 %) the
 named cluster may be than the least stable cluster, both measured by the check's own rerun
 of :func:`course_lib.subsample_stability` on the student's clustering (Leiden 0.6).
 
-Calibration (``stability_spread``: Leiden 0.6 seeds 0, 3, 4, both flavours; each answer's
-least stable cluster under subsample seed 0, 1 or 2, scored under each *other* seed, the
-worst case: the check reruns the student's recorded seed, which reproduces the run, excess
-0): legitimate answers score 0.000 on the data built with 2 threads and <= 0.087 on the
-data built with 1 thread (leidenalg seed 3, whose T cells split into near-ties). Wrong
-answers: the least stable of the clusters found again nearly always (mean best Jaccard >=
-0.95) >= 0.203 (2 threads) and >= 0.155 (1 thread), the most stable and the smallest
-cluster >= 0.216 and >= 0.159."""
+The check reruns the subsampling with the seed the student's run recorded, which reproduces
+the run: the least stable cluster scores exactly 0. Calibration (``stability_spread``:
+Leiden 0.6 seeds 0, 3, 4, both flavours, subsample seeds 0-2): wrong answers, the least
+stable of the clusters found again nearly always (mean best Jaccard >= 0.95), the most
+stable and the smallest cluster, score >= 0.404 on the data built with 2 threads and
+>= 0.462 with 1 thread. Scored under another seed than its own (a run without a record,
+which the hidden test refuses), a legitimate answer can score up to about 0.2 in these
+continuous data, where several clusters are about equally unstable; the visible margin
+accepts that."""
 
-STABILITY_STRICT_MARGIN = 0.11
-"""Hidden check: as :data:`STABILITY_MARGIN`, closer to the legitimate answers (<= 0.087)."""
+STABILITY_STRICT_MARGIN = 0.15
+"""Hidden check: as :data:`STABILITY_MARGIN`, for runs that recorded their seed (legitimate
+answers score 0)."""
 
 COMPOSITION_P_LOG10 = 0.03
 """Visible check: largest distance on a log10 scale between a student's p-value and the
 exact two-sided rank test or propeller on the samples' shares (0.03 is a factor of 1.07).
 
-Calibration (the B cluster, MS4A1, of Leiden 0.6 seeds 0 and 3, both flavours; rank test
-p = 0.114, propeller 0.24): the exact rank test and propeller themselves 0, the rank test
-rounded to 3 significant digits 0.001, to 2 digits 0.017; wrong: a Welch t-test on the
-shares 0.051-0.107, a one-sided rank test 0.301, the cell-level chi-square p 0.778. The
-normal approximation of the rank test (0.007) is accepted here, not by the hidden test."""
+Calibration (the B cluster, MS4A1, of Leiden 0.6 seeds 0 and 3, both flavours, dataset v3
+built with 1 and 2 threads): the exact rank test and propeller themselves 0, the rank test
+rounded to 3 significant digits 0.001, to 2 digits <= 0.017; wrong: a one-sided rank test
+>= 0.207, the cell-level chi-square p >= 1.94. The normal approximation of the rank test
+(0.007) is accepted here, not by the hidden test. A Welch t-test on the shares, also a
+sample-level test, lands 0.001-0.038 from propeller's p in these data and is accepted
+where it does."""
 
 COMPOSITION_P_STRICT_LOG10 = 0.003
 """Hidden check: as :data:`COMPOSITION_P_LOG10`, tight enough to tell the exact rank test

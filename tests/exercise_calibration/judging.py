@@ -93,11 +93,13 @@ def stability_spread(
     """Excess stabilities (negated), scored as :func:`~course_lib.checks.check_least_stable`.
 
     Each clustering's stability is computed by the check's own :func:`own_stability` with
-    every seed of ``run_seeds``; an answer made with the subsamples of seed ``s`` is scored
-    under the subsamples of every *other* seed ``c``: the stability of the named cluster
-    minus the lowest, both under ``c``. On the student's own machine and seed the check
-    reproduces the run (excess 0); another seed is the worst case (an unrecorded or other
-    seed, another implementation, another machine).
+    every seed of ``run_seeds``. The check reruns the subsampling with the seed the
+    student's run recorded (the hidden test requires the record), so an answer made with
+    the subsamples of seed ``s`` is scored under ``s``: the stability of the named cluster
+    minus the lowest. Under *another* seed the least stable cluster of the continuous data
+    often changes (several clusters are cut out of continua and are about equally
+    unstable: excess up to 0.2, as large as a stable cluster's), which is why the check
+    does not score an answer under a seed other than its own.
 
     Parameters
     ----------
@@ -111,8 +113,9 @@ def stability_spread(
 
     Returns
     -------
-    A :class:`Spread` of ``-excess``. Legitimate: the least stable cluster under ``s``.
-    Wrong, under every ``s`` and ``c``: the most stable cluster, the smallest cluster
+    A :class:`Spread` of ``-excess``. Legitimate: the least stable cluster under ``s``,
+    for every Leiden seed, flavour and ``s``. Wrong, under every ``s``: the most stable
+    cluster, the smallest cluster
     (unless it is itself unstable, below :data:`FOUND_AGAIN`, and so a near-tie), and the
     least stable of the clusters found again nearly always (>= :data:`FOUND_AGAIN`), the
     wrong answer nearest to the legitimate ones.
@@ -131,13 +134,10 @@ def stability_spread(
                 wrong = {"most stable": student.idxmax(), "found again": found.idxmin()}
                 if student[smallest] >= FOUND_AGAIN:
                     wrong["smallest"] = smallest
-                for c, check in runs.items():
-                    name = f"{flavor} seed {seed}, subsamples {s}, check {c}"
-                    if c != s:
-                        least = student.idxmin()
-                        spread.legit[name] = -float(check[least] - check.min())
-                    for what, label in wrong.items():
-                        spread.wrong[f"{name}, {what}"] = -float(check[label] - check.min())
+                name = f"{flavor} seed {seed}, subsamples {s}"
+                spread.legit[name] = -float(student[student.idxmin()] - student.min())
+                for what, label in wrong.items():
+                    spread.wrong[f"{name}, {what}"] = -float(student[label] - student.min())
     return spread
 
 
@@ -170,6 +170,11 @@ def _p_values(data: ad.AnnData, key: str, cluster: str) -> dict[str, float]:
 
 LEGIT_P = ("rank test", "propeller", "rank test, 3 digits", "rank test, 2 digits")
 """The p-values of :func:`_p_values` that answer question 4 (the last only to 2 digits)."""
+CLOSE_TO_PROPELLER = ("Welch t-test",)
+"""Sample-level tests whose p falls on propeller's in these data (a t-test on the shares vs
+propeller's moderated t-test on their logits: 0.001-0.038 apart on a log10 scale), so no
+tolerance can tell them apart; the check accepts such a value as propeller's and names the
+t-test only when it lies farther away. Left out of the spread."""
 
 
 def composition_p_spread(ref: ad.AnnData, *, seeds: tuple[int, ...] = (0, 3)) -> Spread:
@@ -195,6 +200,8 @@ def composition_p_spread(ref: ad.AnnData, *, seeds: tuple[int, ...] = (0, 3)) ->
             found = _p_values(data, "l", cluster)
             accepted = (found["rank test"], found["propeller"])
             for name, p in found.items():
+                if name in CLOSE_TO_PROPELLER:
+                    continue
                 score = -min(log10_distance(p, q) for q in accepted)
                 side = spread.legit if name in LEGIT_P else spread.wrong
                 side[f"{flavor} seed {seed}, {name}"] = score
