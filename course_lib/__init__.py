@@ -14,8 +14,9 @@ name                   what it holds
 
 The chapters call the public functions from the top level (``course_lib.load_integrated()``,
 ``course_lib.graph_clustering(adata)``, ``course_lib.kmeans(adata, 10)``); the same
-functions are in their namespaces (``course_lib.tl.kmeans``). Everything is imported on
-first use, so ``import course_lib`` and the grader stay light.
+functions are in their namespaces (``course_lib.tl.kmeans``). The exercises load the data
+with ``course_lib.load_exercise_data()``, which leaves out the simulation's truth.
+Everything is imported on first use, so ``import course_lib`` and the grader stay light.
 
 Examples
 --------
@@ -32,7 +33,7 @@ from ._lazy import lazy_exports
 
 _EXPORTS = {
     ".datasets": ("CACHE_ENV", "SAMPLES", "CacheDirError", "cache_dir", "has_truth",
-                  "load_integrated", "simulate_pbmc"),
+                  "load_exercise_data", "load_integrated", "simulate_pbmc"),
     ".pp": ("run_harmony",),
     ".tl": ("QC_METRICS", "agreement", "contingency_table", "cut_hierarchy",
             "distance_matrix_bytes", "graph_clustering", "hierarchical", "kmeans",

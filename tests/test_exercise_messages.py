@@ -18,9 +18,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import scanpy as sc
+from scipy.stats import fisher_exact
+from sklearn.metrics import adjusted_rand_score
 
 from course_lib import checks
 from course_lib.checks import references, scores
+from course_lib.checks.ex6_judging import own_stability
 from course_lib.tl import composition_test, hierarchical, internal_metrics, subset_from_raw
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::UserWarning")
@@ -73,7 +76,19 @@ def world(small_prepared_session: ad.AnnData) -> dict:
     judged = adata.copy()
     leiden(judged, 0.4, "leiden_0.4")
     leiden(judged, 1.4, "leiden_1.4")
-    return {"ref": ref, "adata": adata, "tnk": tnk, "clusters": clusters, "judged": judged}
+    split = judged.copy()
+    labels = split.obs["leiden_0.6"].astype(str)
+    halves = np.random.default_rng(0).random(split.n_obs) < 0.5
+    labels[(labels == labels.value_counts().index[0]).to_numpy() & halves] = "half"
+    split.obs["leiden_0.6"] = pd.Categorical(labels)
+    return {
+        "ref": ref,
+        "adata": adata,
+        "tnk": tnk,
+        "clusters": clusters,
+        "judged": judged,
+        "split": split,
+    }
 
 
 def _copy(world: dict, **obs: Callable[[ad.AnnData], object]) -> ad.AnnData:
@@ -85,7 +100,7 @@ def _copy(world: dict, **obs: Callable[[ad.AnnData], object]) -> ad.AnnData:
 
 def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
     """(check name, call) pairs, each a wrong, missing or malformed answer."""
-    ref, adata, tnk, judged = w["ref"], w["adata"], w["tnk"], w["judged"]
+    ref, adata, tnk, judged, split = w["ref"], w["adata"], w["tnk"], w["judged"], w["split"]
     rng = np.random.default_rng(0)
     random10 = pd.Categorical(rng.integers(10, size=adata.n_obs).astype(str))
 
@@ -93,6 +108,11 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
         bad = adata.copy()
         sc.pp.neighbors(bad, use_rep="X_pca")
         leiden(bad, 0.6, "leiden_0.6")
+        return bad
+
+    def default_representation() -> ad.AnnData:
+        bad = adata.copy()
+        sc.pp.neighbors(bad)
         return bad
 
     def without_graph() -> ad.AnnData:
@@ -113,8 +133,15 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
     cluster = str(judged.obs["leiden_0.6"].value_counts().idxmax())
     cells = pd.crosstab(judged.obs["sample"], judged.obs["leiden_0.6"])[cluster]
     cell_level_p = composition_test(judged, "leiden_0.6").loc[cluster, "cell-level p"]
-    recorded = judged.copy()
+    in_cluster = judged.obs["leiden_0.6"].astype(str) == cluster
+    fisher_p = fisher_exact(pd.crosstab(in_cluster, judged.obs["type"]).to_numpy())[1]
+    stability = own_stability(split.obs["leiden_0.6"].astype(str), ref, 0.6)
+    sizes = split.obs["leiden_0.6"].value_counts()
+    recorded = split.copy()
     recorded.uns["leiden_0.6_stability"] = {"params": {"fraction": 0.5}}
+    bigger = adata.copy()
+    leiden(bigger, 3.0, "leiden_1.0")  # on the small data 1.0 gives the partition of 0.6
+    ari_value = adjusted_rand_score(bigger.obs["leiden_0.6"], bigger.obs["leiden_1.0"])
     ks = range(2, 9, 2)
     inertia_cases = [
         None,
@@ -128,12 +155,13 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
     return [
         ("check_neighbors", lambda: checks.check_neighbors(without_graph(), **kw)),
         ("check_neighbors", lambda: checks.check_neighbors(uncorrected(), **kw)),
+        ("check_neighbors", lambda: checks.check_neighbors(default_representation(), **kw)),
         ("check_neighbors", lambda: checks.check_neighbors(None, **kw)),
         ("check_neighbors", lambda: checks.check_neighbors(adata.obs, **kw)),
         ("check_neighbors", lambda: checks.check_neighbors(adata, n_neighbors=30, **kw)),
         ("check_leiden", lambda: checks.check_leiden(uncorrected(), 0.6, **kw)),
         ("check_leiden", lambda: checks.check_leiden(adata, 0.6, key="missing", **kw)),
-        ("check_leiden", lambda: checks.check_leiden(adata, 0.6, key="leiden_1.0", **kw)),
+        ("check_leiden", lambda: checks.check_leiden(bigger, 0.6, key="leiden_1.0", **kw)),
         (
             "check_leiden",
             lambda: checks.check_leiden(_copy(w, x=lambda a: random10), 0.6, key="x", **kw),
@@ -150,6 +178,10 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
         ("check_agreement", lambda: checks.check_agreement(None, adata, "leiden_0.6", "x")),
         ("check_agreement", lambda: checks.check_agreement(3.0, adata, "leiden_0.6", "leiden_1.0")),
         ("check_agreement", lambda: checks.check_agreement(0.5, adata, "leiden_0.6", "x")),
+        (
+            "check_agreement",
+            lambda: checks.check_agreement(round(ari_value, 2), bigger, "leiden_0.6", "leiden_1.0"),
+        ),
         ("check_kmeans", lambda: checks.check_kmeans(adata, 10, **kw)),
         (
             "check_kmeans",
@@ -183,7 +215,7 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
             "check_knee",
             lambda: checks.check_knee(
                 scores.knee({k: references.reference_inertia(ref, k, n_init=3) for k in ks}),
-                "a",
+                "B",
                 None,
                 ks,
                 **kw,
@@ -311,8 +343,15 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
             ("check_least_stable", lambda case=case: checks.check_least_stable(case, judged, **kw))
             for case in (0.78, "99", ["0", "1"], None)
         ],
-        ("check_least_stable", lambda: checks.check_least_stable("0", recorded, **kw)),
-        ("check_least_stable", lambda: checks.check_least_stable("0", judged, strict=True, **kw)),
+        (
+            "check_least_stable",
+            lambda: checks.check_least_stable(stability.idxmax(), recorded, **kw),
+        ),
+        (
+            "check_least_stable",
+            lambda: checks.check_least_stable(stability.idxmax(), split, **kw),
+        ),
+        ("check_least_stable", lambda: checks.check_least_stable(sizes.index[-1], split, **kw)),
         *[
             (
                 "check_sample_shares",
@@ -326,7 +365,7 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
                 "check_composition_p",
                 lambda case=case: checks.check_composition_p(case, judged, cluster),
             )
-            for case in (cell_level_p, 1e-9, 1.5, "0.1", None, [0.1, 0.2])
+            for case in (cell_level_p, fisher_p, 1e-9, 1.5, "0.1", None, [0.1, 0.2])
         ],
     ]
 

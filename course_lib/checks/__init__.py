@@ -6,12 +6,18 @@ where to look (the chapter section, the function and the argument), never the co
 solution (``tests/test_exercise_messages.py`` compares every message with the solution
 cells). A question that only needs a partition takes labels of any type. Clusterings
 are compared with a reference computed from the same data by the adjusted Rand index
-(ARI), which ignores label names; the reference labels are never shown. Recorded
-parameters (``adata.uns['neighbors']['params']``, ``adata.uns[key]['params']``) are read to
-name the exact mistake where scanpy wrote them.
+(ARI), which ignores label names; the reference labels are never shown. A check judges
+the answer's values, so correct work done another reasonable way (igraph or scikit-learn
+directly) passes; recorded parameters (``adata.uns['neighbors']['params']``,
+``adata.uns[key]['params']``) are read only to name the exact mistake once the values are
+wrong. Docstrings say what is checked, never the solution's call.
 
-Hidden tests call the same functions with ``strict=True``, which also requires the
-recorded parameters and a higher agreement.
+A check reads only the answers it is given and the course data it loads itself (the
+references, the simulation's truth, the expression): never the student's ``.X``, ``.raw``
+or ``.layers``. The grade of a question is the same call as its visible check, run by the
+grader outside the student's kernel on the answers recorded there; an exercise's hidden
+test adds a check only where the notebook's question table says what it adds (exercise 2's
+multiple-choice answer).
 
 =========================  ================================================================
 module                     what it holds

@@ -136,7 +136,7 @@ def require_adata(adata: Any, name: str = "adata") -> ad.AnnData:
             f"`{name}` is None. Pass your AnnData object. A common cause: "
             f"`{name} = sc.pp.neighbors({name})` — scanpy functions change `{name}` in place "
             f"and return None, so call them without `{name} =`, then reload the data with "
-            f"`{name} = course_lib.load_integrated()` and re-run your cells."
+            f"`{name} = course_lib.load_exercise_data()` and re-run your cells."
         )
     if isinstance(adata, pd.DataFrame):
         fail(
@@ -213,12 +213,12 @@ def aligned(adata: ad.AnnData, ref: ad.AnnData, name: str = "adata") -> None:
         fail(
             f"`{name}` has {adata.n_obs:,} cells but the exercise data has {ref.n_obs:,}. "
             f"Did you subset or filter `{name}`? Reload it with "
-            f"`{name} = course_lib.load_integrated()` and re-run your cells."
+            f"`{name} = course_lib.load_exercise_data()` and re-run your cells."
         )
     if not adata.obs_names.isin(ref.obs_names).all():
         fail(
             f"the cell names (`{name}.obs_names`) do not match the exercise data. Reload "
-            f"it with `{name} = course_lib.load_integrated()` and do not rename cells."
+            f"it with `{name} = course_lib.load_exercise_data()` and do not rename cells."
         )
 
 

@@ -2,12 +2,14 @@
 
 The student reads markers (exercises 1 and 3) or QC metrics (exercise 4) and names
 clusters; the answer is judged by the cells those clusters hold, against the simulation's
-truth the question does not use, so it does not depend on the clusters' numbers.
+truth the question does not use, so it does not depend on the clusters' numbers. The
+student's data carry no truth (:func:`course_lib.load_exercise_data`): the checks take it,
+by cell name, from the course data they load themselves, and never show it.
 
 Examples
 --------
 >>> from course_lib import checks
->>> checks.check_doublet_clusters(["9", "12"], adata)  # doctest: +SKIP
+>>> checks.check_doublet_clusters(doublet_clusters, adata)  # doctest: +SKIP
 ✔ doublet_clusters: 2 clusters, 111 cells, nearly all doublets.
 """
 
@@ -33,7 +35,7 @@ from ._feedback import (
 )
 from .references import reference_data
 from .scores import DOUBLET, doublet_precision_recall, mostly, precision_recall
-from .thresholds import DOUBLET_MIN, DOUBLET_STRICT, LINEAGE_MIN, LINEAGE_STRICT
+from .thresholds import DOUBLET_MIN, LINEAGE_MIN
 
 LINEAGE_HINT = (
     "compare the clusters' mean expression of the lineage's marker genes "
@@ -69,15 +71,15 @@ def check_lineage_clusters(
     *,
     cluster_key: str = CLUSTER_KEY,
     hint: str = LINEAGE_HINT,
-    strict: bool = False,
     reference: ad.AnnData | None = None,
     name: str = "clusters",
 ) -> None:
     """Check the clusters chosen as one cell lineage by their markers, by the cells they hold.
 
-    Judged on the simulation's truth (``obs['lineage_truth']``), which the question does
-    not use: nearly all cells of the chosen clusters must be of ``lineage`` (precision),
-    and nearly all cells of ``lineage`` must be in them (recall).
+    Judged on the simulation's truth (``obs['lineage_truth']`` of the course data, matched
+    by cell name; the student's data need not hold it): nearly all cells of the chosen
+    clusters must be of ``lineage`` (precision), and nearly all cells of ``lineage`` must be
+    in them (recall), by :data:`~course_lib.checks.thresholds.LINEAGE_MIN`.
 
     Parameters
     ----------
@@ -91,8 +93,6 @@ def check_lineage_clusters(
         ``obs`` column with the clusters.
     hint
         Where to look (the markers and the chapter section), shown on failure.
-    strict
-        Hidden test: :data:`LINEAGE_STRICT` instead of :data:`LINEAGE_MIN`.
     reference
         Data holding the truth; ``None`` for the course data.
     name
@@ -109,7 +109,7 @@ def check_lineage_clusters(
 
     Examples
     --------
-    >>> check_lineage_clusters(["6", "8"], adata, "B", name="b_clusters")  # doctest: +SKIP
+    >>> check_lineage_clusters(b_clusters, adata, "B", name="b_clusters")  # doctest: +SKIP
     ✔ b_clusters: 2 clusters, 929 cells, nearly all of them B cells.
     """
     adata = require_adata(adata)
@@ -119,7 +119,7 @@ def check_lineage_clusters(
     truth = ref.obs[LINEAGE_KEY].astype(str).reindex(adata.obs_names) == lineage
     chosen = clusters.isin(chosen_clusters)
     precision, recall = precision_recall(chosen, truth)
-    min_precision, min_recall = LINEAGE_STRICT if strict else LINEAGE_MIN
+    min_precision, min_recall = LINEAGE_MIN
     if precision < min_precision:
         fail(
             f"{1 - precision:.0%} of the cells in your clusters are not {lineage} cells; is "
@@ -142,16 +142,17 @@ def check_doublet_clusters(
     adata: ad.AnnData,
     *,
     cluster_key: str = CLUSTER_KEY,
-    strict: bool = False,
     reference: ad.AnnData | None = None,
     name: str = "doublet_clusters",
 ) -> None:
     """Check the clusters chosen as doublets by their QC profile, by the cells they hold.
 
-    Judged on the simulation's truth (cells that are two captured together), which the
-    student does not use: nearly all cells of the chosen clusters must be doublets
-    (precision), and the chosen clusters must hold nearly all cells of the clusters made
-    mostly of doublets (recall).
+    Judged on the simulation's truth (which cells are two captured together, from the
+    course data by cell name; the student's data need not hold it): nearly all cells of the
+    chosen clusters must be doublets (precision), and the chosen clusters must hold nearly
+    all cells of the clusters made mostly of doublets (recall), by
+    :data:`~course_lib.checks.thresholds.DOUBLET_MIN`. The message of a wrong choice shows
+    the QC profile of the clusters (from ``adata.obs``), never the truth.
 
     Parameters
     ----------
@@ -161,8 +162,6 @@ def check_doublet_clusters(
         The student's data.
     cluster_key
         ``obs`` column with the clusters.
-    strict
-        Hidden test: :data:`DOUBLET_STRICT` instead of :data:`DOUBLET_MIN`.
     reference
         Data holding the truth; ``None`` for the course data.
     name
@@ -179,7 +178,7 @@ def check_doublet_clusters(
 
     Examples
     --------
-    >>> check_doublet_clusters(["9", "12"], adata)  # doctest: +SKIP
+    >>> check_doublet_clusters(doublet_clusters, adata)  # doctest: +SKIP
     ✔ doublet_clusters: 2 clusters, 111 cells, nearly all doublets.
     """
     hint = (
@@ -194,7 +193,7 @@ def check_doublet_clusters(
     is_doublet = (ref.obs[TRUTH_KEY].astype(str) == DOUBLET).reindex(adata.obs_names)
     chosen = clusters.isin(chosen_clusters)
     precision, recall = doublet_precision_recall(clusters, is_doublet, chosen_clusters)
-    min_precision, min_recall = DOUBLET_STRICT if strict else DOUBLET_MIN
+    min_precision, min_recall = DOUBLET_MIN
     qc = qc_by_cluster(ad.AnnData(obs=adata.obs.assign(**{cluster_key: clusters})), cluster_key)
     typical = qc[["median_total_counts", "median_pct_counts_mt"]].median()
 

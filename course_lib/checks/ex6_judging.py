@@ -22,7 +22,7 @@ from typing import Any
 import anndata as ad
 import numpy as np
 import pandas as pd
-from scipy.stats import mannwhitneyu, ttest_ind
+from scipy.stats import chi2_contingency, fisher_exact, mannwhitneyu, ttest_ind
 
 from ..defaults import CONDITION_KEY, HARMONY_KEY, RESOLUTIONS, SAMPLE_KEY, SEED, leiden_key
 from ..tl import composition_test, smallest_rank_test_p, subsample_stability
@@ -43,14 +43,7 @@ from .scores import (
     mean_silhouette,
     silhouette_error,
 )
-from .thresholds import (
-    COMPOSITION_P_LOG10,
-    COMPOSITION_P_STRICT_LOG10,
-    SILHOUETTE_ATOL,
-    SILHOUETTE_STRICT_ATOL,
-    STABILITY_MARGIN,
-    STABILITY_STRICT_MARGIN,
-)
+from .thresholds import COMPOSITION_P_LOG10, SILHOUETTE_ATOL, STABILITY_MARGIN
 
 UMAP_KEYS = ("X_umap", "X_umap_uncorr")
 """``obsm`` keys of the 2-D pictures, where silhouettes look far better than they are."""
@@ -60,6 +53,12 @@ STABILITY_RUNS = 10
 
 STABILITY_FRACTION = 0.8
 """Share of the cells in each subsample (chapter 6, *Stability under subsampling*)."""
+
+B_MARKER = "MS4A1"
+"""The gene exercise 6's setup cell finds the B cluster by (its highest mean expression)."""
+
+SHARES_ATOL = 1e-6
+"""How close each share must be to the expected fraction of the sample's cells (exact)."""
 
 _EMBEDDINGS = {
     UNCORRECTED_KEY: "the uncorrected PCA, where cells also group by sample",
@@ -219,7 +218,6 @@ def check_silhouettes(
     adata: ad.AnnData,
     resolutions: tuple[float, ...] = RESOLUTIONS,
     *,
-    strict: bool = False,
     reference: ad.AnnData | None = None,
 ) -> None:
     """Check the mean silhouette width of the Leiden clustering at each resolution.
@@ -238,8 +236,6 @@ def check_silhouettes(
         The student's data with the clusterings.
     resolutions
         The resolutions the question asks for.
-    strict
-        Hidden test: tolerance :data:`SILHOUETTE_STRICT_ATOL`.
     reference
         Data holding the embeddings; ``None`` for the course data.
 
@@ -259,9 +255,10 @@ def check_silhouettes(
     """
     resolutions = [float(r) for r in resolutions]
     hint = (
-        "measure the distances in the embedding the clusters were computed on, with "
-        "`course_lib.internal_metrics` (its `use_rep=` and `n_sample=` arguments) or "
-        "`sklearn.metrics.silhouette_samples`; see chapter 6, *Internal metrics*"
+        "a silhouette is measured with distances in an embedding, and the question says "
+        "which one and over how many cells; `course_lib.internal_metrics` (its `use_rep=` and "
+        "`n_sample=` arguments) or `sklearn.metrics.silhouette_samples`; see chapter 6, "
+        "*Internal metrics*"
     )
     given = _silhouette_table(silhouettes, resolutions, hint)
     adata = require_adata(adata)
@@ -275,7 +272,7 @@ def check_silhouettes(
             f"width lies between -1 and 1 (did you take another column of the table?) ({hint})."
         )
     expected = {r: mean_silhouette(labels[r], ref) for r in resolutions}
-    tolerance = SILHOUETTE_STRICT_ATOL if strict else SILHOUETTE_ATOL
+    tolerance = SILHOUETTE_ATOL
     if silhouette_error(given, expected) <= tolerance:
         shown = ", ".join(f"{r:g}" for r in resolutions)
         passed(f"silhouettes: mean silhouette widths on {HARMONY_KEY!r} for resolutions {shown}.")
@@ -335,7 +332,6 @@ def check_least_stable(
     *,
     key: str = CLUSTER_KEY,
     resolution: float = 0.6,
-    strict: bool = False,
     reference: ad.AnnData | None = None,
 ) -> None:
     """Check the cluster named as the least stable of the student's own clustering.
@@ -343,8 +339,10 @@ def check_least_stable(
     The check recomputes the stability of every cluster of ``obs[key]`` itself
     (:func:`own_stability`: the question's settings, the reference's Harmony embedding, the
     subsamples' seed the student's run recorded, else the course's); the answer is right if
-    the named cluster's stability is within :data:`STABILITY_MARGIN` of the lowest, so
-    near-ties between subsamples, seeds and machines are all accepted.
+    the named cluster's stability is within
+    :data:`~course_lib.checks.thresholds.STABILITY_MARGIN` of the lowest, so near-ties
+    between subsamples, seeds and machines are all accepted. Settings recorded in
+    ``uns[f"{key}_stability"]`` only help to name a mistake when the answer is wrong.
 
     Parameters
     ----------
@@ -356,9 +354,6 @@ def check_least_stable(
         ``obs`` column of the clustering.
     resolution
         Its Leiden resolution.
-    strict
-        Hidden test: margin :data:`STABILITY_STRICT_MARGIN`, and the settings
-        :func:`course_lib.subsample_stability` records in ``uns[f"{key}_stability"]``.
     reference
         Data holding the Harmony embedding; ``None`` for the course data.
 
@@ -369,25 +364,29 @@ def check_least_stable(
     Raises
     ------
     AssertionError
-        Naming the mistake and where to look.
+        Naming the mistake, what was found and where to look.
 
     Examples
     --------
     >>> check_least_stable(least_stable, adata)  # doctest: +SKIP
-    ✔ least_stable: cluster '2' (710 cells) is among the least stable under subsampling.
+    ✔ least_stable: cluster '…' (… cells) is among the least stable under subsampling.
     """
-    hint = (
-        f"run `course_lib.subsample_stability` on `obs[{key!r}]` with `resolution=` "
-        f"{resolution:g}, `fraction=` {STABILITY_FRACTION} and `n_runs=` {STABILITY_RUNS}, then "
-        f"take the cluster with the *lowest* mean best Jaccard index; see chapter 6, "
-        f"*Stability under subsampling*"
-    )
+    hint = "see chapter 6, *Stability under subsampling*"
     adata = require_adata(adata)
     labels = cluster_labels(adata, key, "run the setup cells")
     chosen = _one_label(least_stable, labels, key, hint)
     ref = reference_data(reference)
     aligned(adata, ref)
     run = f"{key}_stability"
+    stability = own_stability(labels, ref, resolution, random_state=_run_seed(adata, run))
+    sizes = labels.value_counts()
+    cells = int(sizes[chosen])
+    if float(stability[chosen] - stability.min()) <= STABILITY_MARGIN:
+        passed(
+            f"least_stable: cluster {chosen!r} ({cells:,} cells) is among the least stable "
+            f"under subsampling."
+        )
+        return
     settings = {
         "fraction": STABILITY_FRACTION,
         "resolution": resolution,
@@ -404,25 +403,22 @@ def check_least_stable(
                 f"`adata.uns[{run!r}]` says the stability was computed with `{param}=` "
                 f"{used!r}; the question asks for {value!r} ({hint})."
             )
-        if strict and used is None:
-            fail(f"`adata.uns[{run!r}]` records no `{param}`; recompute the stability ({hint}).")
-    stability = own_stability(labels, ref, resolution, random_state=_run_seed(adata, run))
-    cells = int((labels == chosen).sum())
-    excess = float(stability[chosen] - stability.min())
-    margin = STABILITY_STRICT_MARGIN if strict else STABILITY_MARGIN
-    if excess > margin:
-        most = " — it is one of the *most* stable (did you take the maximum?)" * bool(
-            stability[chosen] >= stability.max() - margin
+    most = math.isclose(float(stability[chosen]), float(stability.max()))
+    if cells == int(sizes.min()):
+        found = (
+            f" — the smallest of your clusters{', and one of the most stable' * most}: a small "
+            f"cluster can come back in every subsample; what counts is how often its cells are "
+            f"found together again"
         )
-        fail(
-            f"cluster {chosen!r} ({cells:,} cells) has a mean best Jaccard index of "
-            f"{stability[chosen]:.2f} when the check reclusters subsamples of your "
-            f"`obs[{key!r}]`{most}; the least stable clusters score clearly lower, down to "
-            f"{stability.min():.2f} ({hint})."
-        )
-    passed(
-        f"least_stable: cluster {chosen!r} ({cells:,} cells) is among the least stable "
-        f"under subsampling."
+    elif most:
+        found = " — one of the *most* stable of your clusters (did you take the maximum?)"
+    else:
+        found = ""
+    fail(
+        f"cluster {chosen!r} ({cells:,} cells) has a mean best Jaccard index of "
+        f"{stability[chosen]:.2f} when the check reclusters subsamples of your "
+        f"`obs[{key!r}]`{found}; the least stable clusters score clearly lower, down to "
+        f"{stability.min():.2f} ({hint})."
     )
 
 
@@ -437,7 +433,47 @@ def _per_sample(
     return counts, condition, labels
 
 
-def _cluster_in(cluster: Any, labels: pd.Series, key: str) -> str:
+def b_cluster(labels: pd.Series, ref: ad.AnnData) -> str:
+    """The cluster of ``labels`` highest in mean :data:`B_MARKER`, as exercise 6's setup finds it.
+
+    The expression is read from the course data (``ref.raw``, log-normalised, matched by
+    cell name), never from the student's data.
+
+    Parameters
+    ----------
+    labels
+        Cluster labels (strings) indexed by cell name.
+    ref
+        Prepared data with ``.raw`` holding :data:`B_MARKER`.
+
+    Returns
+    -------
+    The label of the cluster.
+
+    Examples
+    --------
+    >>> import anndata as ad, numpy as np, pandas as pd
+    >>> cells = ad.AnnData(np.array([[0.0], [2.0], [3.0]]), var=pd.DataFrame(index=["MS4A1"]),
+    ...                    obs=pd.DataFrame(index=["c1", "c2", "c3"]))
+    >>> cells.raw = cells
+    >>> b_cluster(pd.Series(["b", "a", "b"], index=["c3", "c1", "c2"]), cells)
+    'b'
+    """
+    source = ref.raw if ref.raw is not None else ref
+    column = source.X[:, source.var_names.get_loc(B_MARKER)]
+    column = column.toarray() if hasattr(column, "toarray") else np.asarray(column)
+    expression = pd.Series(np.ravel(column), index=ref.obs_names).reindex(labels.index)
+    return str(expression.groupby(labels.to_numpy()).mean().idxmax())
+
+
+def _cluster_in(
+    cluster: Any, labels: pd.Series, key: str, adata: ad.AnnData, reference: ad.AnnData | None
+) -> str:
+    """The cluster asked about: ``cluster``, or the B cluster of the setup (``None``)."""
+    if cluster is None:
+        ref = reference_data(reference)
+        aligned(adata, ref)
+        return b_cluster(labels, ref)
     chosen = label_list(cluster, "cluster")
     if len(chosen) != 1 or chosen[0] not in set(labels):
         fail(f"{cluster!r} is not one cluster of `obs[{key!r}]`; run the setup cells again.")
@@ -448,15 +484,18 @@ def _cluster_in(cluster: Any, labels: pd.Series, key: str) -> str:
 def check_sample_shares(
     shares: Any,
     adata: ad.AnnData,
-    cluster: Any,
+    cluster: Any = None,
     *,
     cluster_key: str = CLUSTER_KEY,
     sample_key: str = SAMPLE_KEY,
     group_key: str = CONDITION_KEY,
-    strict: bool = False,
+    reference: ad.AnnData | None = None,
     name: str = "shares",
 ) -> None:
     """Check one cluster's share of each sample's cells, one value per sample.
+
+    Each value must be the fraction of the sample's cells in the cluster, within
+    :data:`SHARES_ATOL`.
 
     Parameters
     ----------
@@ -465,11 +504,12 @@ def check_sample_shares(
     adata
         The student's data.
     cluster
-        The cluster's label in ``obs[cluster_key]``.
+        The cluster's label in ``obs[cluster_key]``; ``None`` (the exercise) for the B
+        cluster of the setup cell (:func:`b_cluster`, found by the check itself).
     cluster_key, sample_key, group_key
         ``obs`` columns with the clusters, the samples and the conditions.
-    strict
-        Hidden test: values exact to 1e-12 rather than 1e-6.
+    reference
+        Data with the expression the B cluster is found by; ``None`` for the course data.
     name
         The variable name used in messages.
 
@@ -484,18 +524,18 @@ def check_sample_shares(
 
     Examples
     --------
-    >>> check_sample_shares(shares, adata, b_cluster)  # doctest: +SKIP
+    >>> check_sample_shares(shares, adata)  # doctest: +SKIP
     ✔ shares: cluster '8' as a fraction of each of the 8 samples' cells.
     """
+    adata = require_adata(adata)
+    counts, condition, labels = _per_sample(adata, cluster_key, sample_key, group_key)
+    cluster = _cluster_in(cluster, labels, cluster_key, adata, reference)
     hint = (
         f"count the cells of each `obs[{sample_key!r}]` in each cluster, divide by the "
         f"sample's number of cells, and keep the column of cluster {cluster!r} "
         f"(`course_lib.proportion_table` or `pd.crosstab` with `normalize=`); see chapter 7, "
         f"*Composition across conditions, per sample*"
     )
-    adata = require_adata(adata)
-    counts, condition, labels = _per_sample(adata, cluster_key, sample_key, group_key)
-    cluster = _cluster_in(cluster, labels, cluster_key)
     if isinstance(shares, pd.DataFrame):
         fail(
             f"`{name}` is a table ({shares.shape[0]} × {shares.shape[1]}); the question asks for "
@@ -524,21 +564,20 @@ def check_sample_shares(
     except (TypeError, ValueError):
         fail(f"`{name}` should hold numbers (fractions of cells) ({hint}).")
     expected = counts[cluster] / counts.sum(axis=1)
-    atol = 1e-12 if strict else 1e-6
-    if np.allclose(values, expected, atol=atol, rtol=0):
+    if np.allclose(values, expected, atol=SHARES_ATOL, rtol=0):
         passed(
             f"{name}: cluster {cluster!r} as a fraction of each of the {len(expected)} "
             f"samples' cells."
         )
         return
-    if np.allclose(values, counts[cluster], atol=atol, rtol=0):
+    if np.allclose(values, counts[cluster], atol=SHARES_ATOL, rtol=0):
         fail(
             f"`{name}` holds numbers of cells; divide by each sample's number of cells so "
             f"samples of different sizes compare ({hint})."
         )
-    if np.allclose(values, 100 * expected, atol=100 * atol, rtol=0):
+    if np.allclose(values, 100 * expected, atol=100 * SHARES_ATOL, rtol=0):
         fail(f"`{name}` holds percentages; the question asks for fractions (divide by 100).")
-    if np.allclose(values, counts[cluster] / counts[cluster].sum(), atol=atol, rtol=0):
+    if np.allclose(values, counts[cluster] / counts[cluster].sum(), atol=SHARES_ATOL, rtol=0):
         fail(
             f"`{name}` sums to 1 over the samples: it says where the cluster's cells come "
             f"from. The question asks what fraction of each *sample's* cells the cluster holds "
@@ -562,23 +601,47 @@ def _wrong_tests(
     }
 
 
+def _cell_level_tests(
+    labels: pd.Series, conditions: pd.Series, cluster: str
+) -> list[tuple[str, float]]:
+    """p-values of tests on the cell counts (every cell a replicate), with their names.
+
+    The 2 × 2 table of cells in ``cluster`` or not, by condition: the chi-square test with
+    and without Yates' correction, and Fisher's exact test.
+
+    Examples
+    --------
+    >>> labels = pd.Series(["a"] * 30 + ["b"] * 70)
+    >>> conditions = pd.Series(["ctrl"] * 50 + ["covid"] * 50)
+    >>> [name for name, _ in _cell_level_tests(labels, conditions, "a")]
+    ['a chi-square test', 'a chi-square test', "Fisher's exact test"]
+    """
+    table = pd.crosstab(labels.to_numpy() == cluster, conditions.to_numpy()).to_numpy()
+    if table.shape != (2, 2):
+        return []
+    chi_square = [("a chi-square test", float(chi2_contingency(table, correction=c)[1]))
+                  for c in (True, False)]
+    return [*chi_square, ("Fisher's exact test", float(fisher_exact(table)[1]))]
+
+
 @student_facing
 def check_composition_p(
     p_value: Any,
     adata: ad.AnnData,
-    cluster: Any,
+    cluster: Any = None,
     *,
     cluster_key: str = CLUSTER_KEY,
     sample_key: str = SAMPLE_KEY,
     group_key: str = CONDITION_KEY,
-    strict: bool = False,
+    reference: ad.AnnData | None = None,
     name: str = "p_value",
 ) -> None:
     """Check a p-value for one cluster's share between two conditions, samples as replicates.
 
     Accepted: the exact two-sided Mann–Whitney (rank) test on the samples' shares, or
-    propeller (:func:`course_lib.composition_test`), within :data:`COMPOSITION_P_LOG10` on a
-    log10 scale. The cell-level chi-square p (pseudo-replication) fails with its own message.
+    propeller (:func:`course_lib.composition_test`), within
+    :data:`~course_lib.checks.thresholds.COMPOSITION_P_LOG10` on a log10 scale. A test on
+    the cell counts (chi-square, Fisher; pseudo-replication) fails with its own message.
 
     Parameters
     ----------
@@ -587,12 +650,12 @@ def check_composition_p(
     adata
         The student's data.
     cluster
-        The cluster's label in ``obs[cluster_key]``.
+        The cluster's label in ``obs[cluster_key]``; ``None`` (the exercise) for the B
+        cluster of the setup cell (:func:`b_cluster`, found by the check itself).
     cluster_key, sample_key, group_key
         ``obs`` columns with the clusters, the samples (the replicates) and the conditions.
-    strict
-        Hidden test: :data:`COMPOSITION_P_STRICT_LOG10`, which tells the exact rank test from
-        its normal approximation.
+    reference
+        Data with the expression the B cluster is found by; ``None`` for the course data.
     name
         The variable name used in messages.
 
@@ -607,7 +670,7 @@ def check_composition_p(
 
     Examples
     --------
-    >>> check_composition_p(p_value, adata, b_cluster)  # doctest: +SKIP
+    >>> check_composition_p(p_value, adata)  # doctest: +SKIP
     ✔ p_value: a sample-level test of cluster '8' between covid and ctrl (4 vs 4 samples).
     """
     hint = (
@@ -621,7 +684,7 @@ def check_composition_p(
         fail(f"`{name}` is {value:.3g}; a p-value lies between 0 and 1 ({hint}).")
     adata = require_adata(adata)
     counts, condition, labels = _per_sample(adata, cluster_key, sample_key, group_key)
-    cluster = _cluster_in(cluster, labels, cluster_key)
+    cluster = _cluster_in(cluster, labels, cluster_key, adata, reference)
     groups = tuple(sorted(condition.unique()))
     if len(groups) != 2:
         fail(f"`obs[{group_key!r}]` should hold two conditions, found {list(groups)}.")
@@ -629,14 +692,14 @@ def check_composition_p(
     shares = counts[cluster] / counts.sum(axis=1)
     first, second = (shares[condition == g] for g in groups)
     rank_p = mannwhitneyu(first, second, method="exact").pvalue
-    tolerance = COMPOSITION_P_STRICT_LOG10 if strict else COMPOSITION_P_LOG10
     tests = composition_test(
         ad.AnnData(obs=adata.obs[[cluster_key, sample_key, group_key]].copy()),
         cluster_key,
         sample_key=sample_key,
         condition_key=group_key,
     ).loc[cluster]
-    if min(log10_distance(value, p) for p in (rank_p, tests["propeller p"])) <= tolerance:
+    accepted = (rank_p, tests["propeller p"])
+    if min(log10_distance(value, p) for p in accepted) <= COMPOSITION_P_LOG10:
         passed(
             f"{name}: a sample-level test of cluster {cluster!r} between {groups[0]} and "
             f"{groups[1]} ({sizes[0]} vs {sizes[1]} samples)."
@@ -647,18 +710,20 @@ def check_composition_p(
         f"Cells of one sample share its person and its handling, so they are not "
         f"independent (pseudo-replication): the replicates are the samples ({hint})."
     )
-    if log10_distance(value, tests["cell-level p"]) <= COMPOSITION_P_LOG10:
-        fail(
-            f"`{name}` = {value:.2g} is the p-value of a chi-square test on the cell counts, "
-            f"which counts every cell as a replicate. {replicates}"
-        )
+    cell_level = _cell_level_tests(labels, adata.obs[group_key].astype(str), cluster)
+    for test, p in sorted(cell_level, key=lambda item: log10_distance(value, item[1])):
+        if log10_distance(value, p) <= COMPOSITION_P_LOG10:
+            fail(
+                f"`{name}` = {value:.2g} matches {test} on the cell counts, which counts "
+                f"every cell as a replicate. {replicates}"
+            )
     named = {
         "one-sided": "a one-sided test; the question asks for a two-sided one",
         "t-test": "a t-test on the shares; the question asks for a rank test or propeller",
         "asymptotic": "the normal approximation of the rank test; use the exact test",
     }
     for test, p in _wrong_tests(shares, condition, groups).items():
-        if log10_distance(value, p) <= tolerance:
+        if log10_distance(value, p) <= COMPOSITION_P_LOG10:
             fail(f"`{name}` matches {named[test]} ({hint}).")
     if value < floor:
         fail(

@@ -8,15 +8,18 @@ module                    what it holds
 :mod:`.cache`             build once, cache atomically, load; dataset fingerprint
 :mod:`.download`          hash-checked downloads of real data (pooch)
 :mod:`.lab`               the lab's real 10x files (``SCCLUST_DATASET=lab``)
-:mod:`.truth`             whether the data carry the simulation's truth (real data do not)
+:mod:`.truth`             the simulation's truth: whether data carry it, data without it
 ========================  ==============================================================
 
-Run ``python -m course_lib.datasets`` to build the dataset ahead of time.
+Run ``python -m course_lib.datasets`` to build the dataset ahead of time. The chapters load
+it with :func:`load_integrated`, the exercises with :func:`load_exercise_data` (the same
+data without the simulation's truth labels).
 
 Examples
 --------
->>> from course_lib.datasets import load_integrated
+>>> from course_lib.datasets import load_exercise_data, load_integrated
 >>> adata = load_integrated()  # doctest: +SKIP
+>>> exercise_data = load_exercise_data()  # doctest: +SKIP
 """
 
 from .cache import (
@@ -28,13 +31,14 @@ from .cache import (
     cache_dir,
     cache_path,
     fingerprint,
+    load_exercise_data,
     load_integrated,
     thread_settings,
 )
 from .download import fetch_file, load_h5ad
 from .lab import LAB_FILES, LabDataError, load_lab
 from .simulate import CELL_TYPES, SAMPLES, simulate_pbmc
-from .truth import has_truth
+from .truth import TRUTH_COLUMNS, drop_truth, has_truth
 
 __all__ = [
     "CACHE_ENV",
@@ -43,14 +47,17 @@ __all__ = [
     "DATASET_VERSION",
     "LAB_FILES",
     "SAMPLES",
+    "TRUTH_COLUMNS",
     "CacheDirError",
     "LabDataError",
     "build_integrated",
     "cache_dir",
     "cache_path",
+    "drop_truth",
     "fetch_file",
     "fingerprint",
     "has_truth",
+    "load_exercise_data",
     "load_h5ad",
     "load_integrated",
     "load_lab",

@@ -17,6 +17,7 @@ from .._numba_cache import cache_neighbors_kernels
 from ..defaults import HARMONY_KEY, SEED
 from .prepare import preparation_steps
 from .simulate import simulate_pbmc
+from .truth import drop_truth
 
 CACHE_ENV = "SCCLUST_CACHE_DIR"
 """Environment variable naming the cache directory (default ``~/.cache/scclust-course``)."""
@@ -253,3 +254,43 @@ def load_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     _write_atomic(adata, path)
     return adata
 
+
+
+def load_exercise_data(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
+    """Load the course dataset as the exercises use it: without the simulation's truth.
+
+    The same data as :func:`load_integrated` (built and cached on first use), minus the
+    ``obs`` columns that hold the simulation's truth (``cell_type_truth``,
+    ``lineage_truth``; :data:`~course_lib.datasets.truth.TRUTH_COLUMNS`). An exercise asks
+    which clusters are B cells or doublets, and judges the answer against that truth
+    itself; in the student's data, a table of the truth would answer it. The chapters keep
+    the truth and load the data with :func:`load_integrated`.
+
+    Parameters
+    ----------
+    seed
+        Seed of the simulation; the course uses 0.
+    progress
+        Show a progress bar while building.
+
+    Returns
+    -------
+    A new :class:`~anndata.AnnData` with the counts, the QC metrics, the sample and its
+    condition in ``obs``, the embeddings and the kNN graph (see :func:`build_integrated`),
+    and no truth labels.
+
+    Raises
+    ------
+    CacheDirError
+        If the cache directory cannot be written; the message names ``SCCLUST_CACHE_DIR``.
+
+    Examples
+    --------
+    >>> import course_lib
+    >>> adata = course_lib.load_exercise_data()  # doctest: +SKIP
+    >>> "lineage_truth" in adata.obs  # doctest: +SKIP
+    False
+    """
+    adata = load_integrated(seed=seed, progress=progress)
+    drop_truth(adata)
+    return adata
