@@ -38,7 +38,15 @@ import scanpy as sc
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.neighbors import NearestNeighbors
 
-from ..defaults import HARMONY_KEY, LEIDEN_OPTIONS, N_INIT, N_NEIGHBORS, SAMPLE_KEY, SEED
+from ..defaults import (
+    HARMONY_KEY,
+    LEIDEN_OPTIONS,
+    N_INIT,
+    N_NEIGHBORS,
+    N_PCS,
+    SAMPLE_KEY,
+    SEED,
+)
 
 R = TypeVar("R")
 
@@ -495,7 +503,11 @@ def reference_knn(ref: ad.AnnData, rep: str, n_neighbors: int) -> np.ndarray:
 
 
 def reference_hvg(
-    ref: ad.AnnData, cells: pd.Index, *, n_top_genes: int = 2000, batch_key: str = SAMPLE_KEY
+    ref: ad.AnnData,
+    cells: pd.Index,
+    *,
+    n_top_genes: int = 2000,
+    batch_key: str | None = SAMPLE_KEY,
 ) -> set[str]:
     """Highly variable genes chosen within ``cells`` from ``ref.raw``, cached per process.
 
@@ -508,7 +520,8 @@ def reference_hvg(
     n_top_genes
         Number of genes to select.
     batch_key
-        ``obs`` column; genes are ranked within each batch, as in chapter 5.
+        ``obs`` column; genes are ranked within each batch, as in chapter 5 (``None``: over
+        all cells together, the usual mistake).
 
     Returns
     -------
@@ -523,10 +536,98 @@ def reference_hvg(
     def compute() -> set[str]:
         rows = ref.obs_names.get_indexer(cells)
         subset = ad.AnnData(
-            X=ref.raw.X[rows], obs=ref.obs.iloc[rows][[batch_key]].copy(), var=ref.raw.var[[]]
+            X=ref.raw.X[rows],
+            obs=ref.obs.iloc[rows][[batch_key] if batch_key else []].copy(),
+            var=ref.raw.var[[]],
         )
         subset.uns["log1p"] = dict(ref.uns.get("log1p", {"base": None}))
         sc.pp.highly_variable_genes(subset, n_top_genes=n_top_genes, batch_key=batch_key)
         return set(subset.var_names[subset.var["highly_variable"]])
 
     return cached(("hvg", _cell_digest(cells), n_top_genes, batch_key), compute)
+
+
+def embedding_knn(embedding: Any, n_neighbors: int = N_NEIGHBORS) -> np.ndarray:
+    """The exact ``n_neighbors`` nearest neighbours of each row of ``embedding``.
+
+    Returns
+    -------
+    A rows × ``n_neighbors`` array of row indices (the row itself excluded).
+
+    Examples
+    --------
+    >>> embedding_knn(np.array([[0.0], [1.0], [5.0]]), 1).ravel().tolist()
+    [1, 0, 1]
+    """
+    search = NearestNeighbors(n_neighbors=n_neighbors).fit(np.asarray(embedding, dtype=np.float64))
+    return search.kneighbors(return_distance=False)
+
+
+def reference_subset_knn(
+    ref: ad.AnnData,
+    cells: pd.Index,
+    genes: pd.Index,
+    *,
+    batch_key: str = SAMPLE_KEY,
+    scale: bool = True,
+    n_comps: int = N_PCS,
+    n_neighbors: int = N_NEIGHBORS,
+) -> np.ndarray:
+    """Neighbours of each cell in a PCA and a Harmony embedding of a subset, cached per process.
+
+    Exercise 5's re-analysis of a subset, from ``ref.raw``: the ``cells`` and ``genes``,
+    each gene scaled (clipped at 10) unless ``scale=False``, a PCA of ``n_comps`` components
+    (seed :data:`~course_lib.defaults.SEED`), then Harmony for ``batch_key`` (same seed).
+    Variants of the arguments are the usual mistakes, computed only to name one.
+
+    Parameters
+    ----------
+    ref
+        Prepared data with log-normalised expression of all genes in ``.raw``.
+    cells
+        The subset's ``obs_names``; the rows of the result follow their order.
+    genes
+        The genes of the PCA (names in ``ref.raw.var_names``).
+    batch_key
+        ``obs`` column Harmony corrects for.
+    scale
+        Scale each gene to unit variance before the PCA.
+    n_comps
+        Number of principal components.
+    n_neighbors
+        Neighbours per cell.
+
+    Returns
+    -------
+    A cells × ``2 * n_neighbors`` integer array: each cell's exact nearest neighbours (row
+    indices into ``cells``, the cell itself excluded) in the PCA (first ``n_neighbors``
+    columns), then in the Harmony embedding.
+
+    Examples
+    --------
+    >>> reference_subset_knn(reference_data(), tnk.obs_names, tnk.var_names).shape  # doctest: +SKIP
+    (3833, 30)
+    """
+
+    def compute() -> np.ndarray:
+        from ..pp import run_harmony
+
+        rows = ref.obs_names.get_indexer(cells)
+        columns = ref.raw.var_names.get_indexer(genes)
+        x = ref.raw.X[rows][:, columns]
+        x = x.toarray() if hasattr(x, "toarray") else np.asarray(x)
+        subset = ad.AnnData(X=x.astype(np.float32), obs=ref.obs.iloc[rows][[batch_key]].copy())
+        if scale:
+            sc.pp.scale(subset, max_value=10)
+        sc.pp.pca(subset, n_comps=n_comps, random_state=SEED)
+        run_harmony(subset, batch_key, random_state=SEED)
+        return np.hstack(
+            [
+                embedding_knn(subset.obsm["X_pca"], n_neighbors),
+                embedding_knn(subset.obsm[HARMONY_KEY], n_neighbors),
+            ]
+        )
+
+    genes_digest = _cell_digest(pd.Index(genes))
+    key = ("subset_knn", _cell_digest(cells), genes_digest, batch_key, scale, n_comps, n_neighbors)
+    return cached(key, compute)

@@ -201,3 +201,28 @@ where it does."""
 COMPOSITION_P_STRICT_LOG10 = 0.003
 """Hidden check: as :data:`COMPOSITION_P_LOG10`, tight enough to tell the exact rank test
 from its normal approximation (0.007); the rank test to 3 digits lands at 0.001."""
+
+SUBSET_PCA_MIN_SHARED = 0.8
+"""Exercise 5 (helper A2's calibration; placed here for the thresholds' owner): mean share
+of each cell's 15 nearest neighbours in the student's ``tnk.obsm['X_pca']`` that are its
+neighbours in the reference PCA of the same cells and genes (scaled, 30 components).
+
+Calibration (chapter 5's subset of Leiden 0.6 igraph seed 0; dataset seed 0 built with 2 and
+with 1 thread, dataset seeds 1 and 2): legitimate PCAs (``random_state`` 5, the
+``covariance_eigh`` solver, all genes kept but the PCA restricted to the marked ones) share
+>= 0.9999; not clipping at 10 0.948-0.959 (accepted); wrong: no scaling <= 0.32, all genes
+<= 0.27, the genes ranked without ``batch_key`` (judged on the genes used, so it counts
+only for question 2) 0.34, 20 components 0.51, the full data's PCA rows 0.24. The
+``randomized`` solver shares only 0.42 (not accepted; it approximates the later
+components)."""
+
+SUBSET_HARMONY_MIN_SHARED = 0.5
+"""Exercise 5 (helper A2's calibration): as :data:`SUBSET_PCA_MIN_SHARED`, for
+``tnk.obsm['X_pca_harmony']`` against Harmony for the sample (seed 0) of the reference PCA.
+
+Calibration (same runs): legitimate: Harmony seed 0, by ``course_lib.run_harmony`` or
+``harmonypy.run_harmony`` directly, 1.00; other Harmony seeds (1, 2, 3, 7) 0.687-0.706, the
+lowest legitimate values; no clipping 0.77-0.78 (accepted); wrong: Harmony for ``'type'``
+0.18, 50 components 0.29-0.30 (named by the component count), no scaling 0.15, all genes
+0.06, the uncorrected PCA 0.15, the full data's Harmony rows 0.08. scanpy's
+``sc.external.pp.harmony_integrate`` fails with harmonypy 2.1 (it mis-reads the result)."""
