@@ -394,6 +394,20 @@ def test_no_message_contains_solution_code(messages):
         assert not leaked, f"{name} leaks {leaked}: {message}"
 
 
+def test_no_docstring_contains_solution_code():
+    """What a student opens with Shift-Tab (a check's docstring) shows no solution line, and
+    no check names the letter of exercise 2's multiple-choice answer."""
+    import inspect
+
+    lines = solution_lines()
+    for name in checks.__all__:
+        doc = _normalise(inspect.getdoc(getattr(checks, name)) or "")
+        leaked = [line for line in lines if line in doc]
+        assert not leaked, f"{name}'s docstring shows {leaked}"
+    source = inspect.getsource(checks.ex2_kmeans)
+    assert not re.search(r"""meaning\s*[!=]=\s*['"]""", source)
+
+
 def test_messages_say_where_to_look(messages):
     """Beyond bad input, a message names a chapter or a function to look at."""
     for name, message in messages:
