@@ -53,23 +53,47 @@ def leiden_answer(
     graph = graph_answer(ref, rep, seed)
     options = leiden_options(flavor)
     sc.tl.leiden(graph, resolution=resolution, random_state=seed, key_added="answer", **options)
-    return graph.obs["answer"]
+    return graph.obs["answer"].copy()
+
+
+EXACT_KNN_CELLS = 8192
+"""Below this many cells scanpy's kNN search is exact, so the graph does not depend on the
+seed (checked in ``tests/test_calibration.py``) and is built once per data and embedding."""
+
+_GRAPHS: dict[tuple, tuple[ad.AnnData, ad.AnnData]] = {}
+_LABELS: dict[tuple, tuple[ad.AnnData, pd.Series]] = {}
 
 
 def graph_answer(ref: ad.AnnData, rep: str, seed: int) -> ad.AnnData:
-    """A student's kNN graph on ``ref.obsm[rep]`` (the course's ``n_neighbors``), one seed."""
-    graph = cells_only(ref, [rep])
-    sc.pp.neighbors(graph, n_neighbors=N_NEIGHBORS, use_rep=rep, random_state=seed)
-    return graph
+    """A student's kNN graph on ``ref.obsm[rep]`` (the course's ``n_neighbors``), one seed.
+
+    Built once per data and embedding when the search is exact (:data:`EXACT_KNN_CELLS`);
+    callers may add ``obs`` columns to it but not change the graph.
+    """
+    key = (id(ref), rep, None if ref.n_obs < EXACT_KNN_CELLS else seed)
+    if key not in _GRAPHS:
+        graph = cells_only(ref, [rep])
+        sc.pp.neighbors(graph, n_neighbors=N_NEIGHBORS, use_rep=rep, random_state=seed)
+        _GRAPHS[key] = (ref, graph)  # ref is kept so that its id is not reused
+    return _GRAPHS[key][1]
 
 
 def clustered(ref: ad.AnnData, seed: int, flavor: str) -> ad.AnnData:
-    """The course data's cells with Leiden 0.6 (``obs['l']``) on the stored Harmony graph."""
+    """The course data's cells with Leiden 0.6 (``obs['l']``) on the stored Harmony graph.
+
+    The labels are computed once per data, seed and flavour.
+    """
     data = ad.AnnData(obs=ref.obs.copy(), obsp=ref.obsp)
     data.uns["neighbors"] = ref.uns["neighbors"]
     data.raw = ref.raw.to_adata()
-    options = leiden_options(flavor)
-    sc.tl.leiden(data, resolution=CHAPTER_RESOLUTION, random_state=seed, key_added="l", **options)
+    key = (id(ref), seed, flavor)
+    if key not in _LABELS:
+        options = leiden_options(flavor)
+        sc.tl.leiden(
+            data, resolution=CHAPTER_RESOLUTION, random_state=seed, key_added="l", **options
+        )
+        _LABELS[key] = (ref, data.obs["l"].copy())
+    data.obs["l"] = _LABELS[key][1]
     return data
 
 

@@ -27,7 +27,10 @@ def leiden_spread(
     resolution: float,
     *,
     seeds: tuple[int, ...] = LEGIT_SEEDS,
+    slow_seeds: tuple[int, ...] | None = None,
+    wrong_seeds: tuple[int, ...] | None = None,
     wrong_resolutions: tuple[float, ...] = (3.0,),
+    answers: dict[str, pd.Series] | None = None,
 ) -> Spread:
     """Scores (:func:`course_lib.checks.scores.leiden_score`) of Leiden answers at ``resolution``.
 
@@ -38,11 +41,19 @@ def leiden_spread(
     resolution
         Resolution the question asks for.
     seeds
-        Seeds of the legitimate answers, each with both Leiden flavours.
+        Seeds of the legitimate answers with the igraph flavour.
+    slow_seeds
+        Seeds of the legitimate answers with the leidenalg flavour (about five times
+        slower); default ``seeds``.
+    wrong_seeds
+        Seeds of the answers on the graph of ``X_pca``; default the first of ``seeds``.
     wrong_resolutions
-        Resolutions far enough for labels to tell them apart (without recorded
-        parameters); nearer ones, even 0.1 against 0.6, are not (see
-        :data:`course_lib.checks.thresholds.LEIDEN_MIN_ARI`).
+        Far resolutions (wrong answers by labels, scored with the first seed). Nearer ones,
+        even 0.1 against 0.6, score inside the legitimate spread and are named from the
+        recorded parameters (see :data:`course_lib.checks.thresholds.LEIDEN_MIN_ARI`).
+    answers
+        If given, every answer's labels are stored in it by name (to score them against
+        another build's references).
 
     Returns
     -------
@@ -53,20 +64,28 @@ def leiden_spread(
     >>> leiden_spread(course_lib.load_integrated(), 0.6).legit_min  # doctest: +SKIP
     0.80
     """
+    slow_seeds = seeds if slow_seeds is None else slow_seeds
+    wrong_seeds = seeds[:1] if wrong_seeds is None else wrong_seeds
+    runs = [
+        (HARMONY_KEY, resolution, seed, flavor, f"{flavor} seed {seed}", "legit")
+        for flavor, of_flavor in (("igraph", seeds), ("leidenalg", slow_seeds))
+        for seed in of_flavor
+    ]
+    runs += [
+        (UNCORRECTED_KEY, resolution, seed, "igraph", f"X_pca seed {seed}", "wrong")
+        for seed in wrong_seeds
+    ]
+    runs += [
+        (HARMONY_KEY, wrong, seeds[0], "igraph", f"resolution {wrong:g}", "wrong")
+        for wrong in wrong_resolutions
+    ]
     spread = Spread()
-    for seed in seeds:
-        for flavor in ("igraph", "leidenalg"):
-            labels = leiden_answer(ref, HARMONY_KEY, resolution, seed, flavor)
-            spread.legit[f"{flavor} seed {seed}"] = leiden_score(labels, ref, resolution)
-            spread.counts[f"{flavor} seed {seed}"] = labels.nunique()
-    for seed in seeds[:1]:
-        labels = leiden_answer(ref, UNCORRECTED_KEY, resolution, seed, "igraph")
-        spread.wrong[f"X_pca seed {seed}"] = leiden_score(labels, ref, resolution)
-        spread.counts[f"X_pca seed {seed}"] = labels.nunique()
-        for wrong in wrong_resolutions:
-            labels = leiden_answer(ref, HARMONY_KEY, wrong, seed, "igraph")
-            spread.wrong[f"resolution {wrong:g}"] = leiden_score(labels, ref, resolution)
-            spread.counts[f"resolution {wrong:g}"] = labels.nunique()
+    for rep, asked, seed, flavor, name, side in runs:
+        labels = leiden_answer(ref, rep, asked, seed, flavor)
+        getattr(spread, side)[name] = leiden_score(labels, ref, resolution)
+        spread.counts[name] = labels.nunique()
+        if answers is not None:
+            answers[name] = labels
     return spread
 
 
@@ -100,16 +119,20 @@ def knn_spread(ref: ad.AnnData, *, seeds: tuple[int, ...] = LEGIT_SEEDS) -> Spre
     return spread
 
 
+KMEANS_WRONG_REPS = (UNCORRECTED_KEY, "X_umap")
+"""Embeddings k-means is wrongly fitted on (the question names the Harmony embedding)."""
+
+
 def kmeans_spread(
     ref: ad.AnnData,
     k: int,
     *,
     seeds: tuple[int, ...] = LEGIT_SEEDS,
     n_inits: tuple[int, ...] = (10, 1),
+    wrong_seeds: tuple[int, ...] | None = None,
+    answers: dict[str, pd.Series] | None = None,
 ) -> Spread:
     """Compactness (minus :func:`course_lib.checks.scores.kmeans_excess`) of k-means answers.
-
-    The score is ``-excess`` so that, as for ARI, higher is better.
 
     Parameters
     ----------
@@ -121,27 +144,33 @@ def kmeans_spread(
         Seeds of the legitimate answers.
     n_inits
         Restarts of the legitimate answers (each seed with each).
+    wrong_seeds
+        Seeds of the wrong answers (``n_init=10``); default ``seeds``.
+    answers
+        If given, every answer's labels are stored in it by name.
 
     Returns
     -------
-    A :class:`Spread`; wrong answers: k-means on ``X_pca`` (``n_init=10``) with each seed.
+    A :class:`Spread`; wrong answers: k-means on each of :data:`KMEANS_WRONG_REPS`.
 
     Examples
     --------
     >>> kmeans_spread(course_lib.load_integrated(), 10).wrong_max  # doctest: +SKIP
     -0.079
     """
+    wrong_seeds = seeds if wrong_seeds is None else wrong_seeds
+    runs = [(HARMONY_KEY, s, n, f"seed {s} n_init={n}", "legit") for s in seeds for n in n_inits]
+    runs += [
+        (rep, s, 10, f"{rep} seed {s}", "wrong") for rep in KMEANS_WRONG_REPS for s in wrong_seeds
+    ]
     spread = Spread()
-
-    def score(rep: str, seed: int, n_init: int) -> float:
+    for rep, seed, n_init, name, side in runs:
         model = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
         labels = model.fit(np.asarray(ref.obsm[rep])).labels_.astype(str)
-        return -kmeans_excess(pd.Series(labels, index=ref.obs_names), ref, k)
-
-    for seed in seeds:
-        for n_init in n_inits:
-            spread.legit[f"seed {seed} n_init={n_init}"] = score(HARMONY_KEY, seed, n_init)
-        spread.wrong[f"X_pca seed {seed}"] = score(UNCORRECTED_KEY, seed, 10)
+        answer = pd.Series(labels, index=ref.obs_names)
+        getattr(spread, side)[name] = -kmeans_excess(answer, ref, k)
+        if answers is not None:
+            answers[name] = answer
     return spread
 
 

@@ -89,6 +89,7 @@ def stability_spread(
     *,
     seeds: tuple[int, ...] = (0, 3, 4),
     run_seeds: tuple[int, ...] = (0, 1, 2),
+    answers: dict[str, tuple[pd.Series, int, dict[str, str]]] | None = None,
 ) -> Spread:
     """Excess stabilities (negated), scored as :func:`~course_lib.checks.check_least_stable`.
 
@@ -110,6 +111,10 @@ def stability_spread(
         with igraph is the clustering of the exercise's setup cell).
     run_seeds
         ``random_state`` of the students' and the check's subsamples.
+    answers
+        If given, each clustering and run stores in it, by name, ``(labels, run seed,
+        {answer: cluster})`` with the answers ``"legit"`` and the wrong ones (to score them
+        against another build's stabilities).
 
     Returns
     -------
@@ -138,6 +143,8 @@ def stability_spread(
                 spread.legit[name] = -float(student[student.idxmin()] - student.min())
                 for what, label in wrong.items():
                     spread.wrong[f"{name}, {what}"] = -float(student[label] - student.min())
+                if answers is not None:
+                    answers[name] = (labels, s, {"legit": str(student.idxmin()), **wrong})
     return spread
 
 
