@@ -99,6 +99,9 @@ def test_submitted_files_are_untouched(class_run):
         ("tampered", "'test_answer' was edited"),
         ("deleted_test", "'test_double' was deleted"),
         ("wrong_kernel", "kernelspec 'ir'"),
+        ("blank", "blank: no answer cell was changed"),
+        ("replaces_function", "replaces a function of an imported module (`statistics.mean"),
+        ("error_outside_tests", "raised ModuleNotFoundError outside the graded cells"),
     ],
 )
 def test_attention_list_names_the_reason(class_run, student, reason):
@@ -111,7 +114,7 @@ def test_attention_list_names_the_reason(class_run, student, reason):
 
 def test_clean_submissions_are_not_flagged(class_run):
     grades = read_grades(class_run["out"] / "grades.csv")
-    for student in ("correct", "float_answer", "blank", "stderr_answer"):
+    for student in ("correct", "float_answer", "stderr_answer", "agreeable_object"):
         assert grades[student]["reasons"] == ""
 
 
@@ -177,12 +180,10 @@ def control_run(solutions: Path, tmp_path_factory: pytest.TempPathFactory):
     )
 
 
-def test_stderr_in_a_test_cell_fails_it_without_the_filter(control_run):
-    pts = tiny.points()
-    assert control_run.result("correct").scores == {
-        "test_answer": 0,
-        "test_double": pts["test_double"],
-    }
+def test_a_check_writing_to_stderr_is_judged_by_the_answer_alone(control_run):
+    # test_answer warns on stderr; judged outside the kernel, that costs nothing even
+    # without the filter (in the kernel, nbgrader scores a test cell writing to stderr 0)
+    assert control_run.result("correct").scores == tiny.points()
 
 
 def test_memory_hog_runs_without_a_cap(control_run):
@@ -434,3 +435,22 @@ def test_grading_refuses_a_course_lib_the_processes_would_not_import(
     err = capsys.readouterr().err
     assert f"would import course_lib from {stale / '__init__.py'}" in err
     assert "pip install -e" in err
+
+
+def test_visible_checks_and_grades_agree(class_run):
+    """A ✔ means the point: on the recorded answers, the visible check alone passes exactly
+    where the cell scores, except where the hidden test checks more (a float answer)."""
+    pts = tiny.points()
+    disagree = set()
+    for path in (class_run["out"] / "course" / "autograded").glob(f"*/{tiny.ASSIGNMENT}/*.ipynb"):
+        student = path.parents[1].name
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id not in pts:
+                continue
+            visible = cell.metadata["scclust_grading"]["visible_check_passed"]
+            errors = [o for o in cell.outputs if o.output_type == "error"]
+            if visible == bool(errors):
+                disagree.add((student, grade_id))
+    assert disagree == {("float_answer", "test_answer"), ("shadows_int", "test_answer")}

@@ -98,7 +98,9 @@ def configure_nbgrader(
     -------
     None
         Sets ``Execute``, ``IgnorePattern``, ``OverwriteCells``, ``LimitOutputSize``,
-        ``Autograde.autograde_preprocessors`` and ``GenerateFeedback.preprocessors`` on ``c``.
+        ``Autograde.autograde_preprocessors`` (test cells judged outside the kernel:
+        :class:`~.preprocessors.RecordAnswers`, :class:`~.preprocessors.JudgeAnswers`) and
+        ``GenerateFeedback.preprocessors`` on ``c``.
 
     Examples
     --------
@@ -119,7 +121,7 @@ def configure_nbgrader(
         SaveAutoGrades,
     )
 
-    from .preprocessors import HideHiddenTestOutput, LimitOutputSize
+    from .preprocessors import HideHiddenTestOutput, JudgeAnswers, LimitOutputSize, RecordAnswers
 
     c.Execute.timeout = int(timeout)
     c.Execute.interrupt_on_timeout = True
@@ -130,10 +132,13 @@ def configure_nbgrader(
     # a deleted test cell is put back from the source and graded like any other
     c.OverwriteCells.add_missing_cells = True
     c.LimitOutputSize.max_chars = int(max_output_chars)
+    # the kernel records the answers each test cell reads; this process judges them
     c.Autograde.autograde_preprocessors = [
+        RecordAnswers,
         Execute,
         IgnorePattern,
         ClearMetadataPreprocessor,
+        JudgeAnswers,
         LimitOutput,
         LimitOutputSize,
         SaveAutoGrades,

@@ -1,16 +1,17 @@
-"""Handing the class's reference answers to a grading kernel, checked by their SHA-256.
+"""Handing the class's reference answers to the judge, checked by their SHA-256.
 
 The grader computes the references an exercise needs once per class
 (:mod:`.refcache`); each grading task writes them into its private course directory and
 names the file and the SHA-256 the client computed in two environment variables of the
-grading process, which the kernel inherits. The kernel launcher (:mod:`.kernel`) calls
-:func:`receive` before the student's code runs: it removes both variables from the
-environment, reads the file once and keeps its bytes only if their SHA-256 is the one the
-client computed. The checks take references from :func:`received`
+grading process. That process (:func:`course_lib.grading.task.main`) calls :func:`receive`
+before the submission's kernel starts: it removes both variables from the environment,
+reads the file once and keeps its bytes only if their SHA-256 is the one the client
+computed; the task then deletes the file. The checks the judge runs in that process
+(:mod:`.judge`) take references from :func:`received`
 (:func:`course_lib.checks.references.cached`) and compute the others themselves, as they
 do when no file was handed over (a student's own notebook) or the file did not match.
 
-Standard library only: the kernel launcher imports this module before ipykernel.
+Standard library only: every grading process imports this module.
 """
 
 from __future__ import annotations
@@ -53,9 +54,9 @@ def handoff_env(path: Path, digest: str) -> dict[str, str]:
 def receive() -> str:
     """Take the handed-over references out of the environment and keep them if they match.
 
-    Called once by the kernel launcher, before the student's code runs. Both variables
-    are removed from ``os.environ`` whatever happens, so neither the student's code nor
-    the processes it starts see them.
+    Called once by the grading process, before the student's kernel starts. Both variables
+    are removed from ``os.environ`` whatever happens, so neither the kernel nor the
+    processes it starts see them.
 
     Returns
     -------
@@ -89,5 +90,5 @@ def received() -> bytes | None:
 
 def status() -> str:
     """What :func:`receive` found: ``"none"``, ``"verified"``, ``"mismatch"``, ``"unreadable"``;
-    ``"not received"`` outside a grading kernel."""
+    ``"not received"`` outside a grading process."""
     return str(_RECEIVED.get("status", "not received"))

@@ -1,19 +1,16 @@
 """The memory-capped grading kernel: ``python -m course_lib.grading.kernel <bytes> -f <file>``.
 
 The grader's kernelspec starts every submission's kernel with this module: it caps the
-address space (``RLIMIT_AS``) at the given number of bytes (``0``: no cap), takes the
-class's reference answers the grader handed over (:func:`.handoff.receive`: kept only if
-their SHA-256 matches), then hands over to ipykernel with the remaining arguments. It runs
-before the student's code in every kernel, so it imports the standard library only until
-ipykernel takes over.
+address space (``RLIMIT_AS``) at the given number of bytes (``0``: no cap), then hands over
+to ipykernel with the remaining arguments. The kernel decides no grade (:mod:`.judge`), so it
+receives no reference answers. It imports the standard library only until ipykernel takes
+over.
 """
 
 from __future__ import annotations
 
 import resource
 import sys
-
-from .handoff import receive
 
 USAGE = (
     "usage: python -m course_lib.grading.kernel <address-space bytes, 0 for no cap> "
@@ -22,7 +19,7 @@ USAGE = (
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Cap the address space, receive the references and run an IPython kernel.
+    """Cap the address space and run an IPython kernel.
 
     Parameters
     ----------
@@ -38,7 +35,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"{USAGE}\ngot {args!r}")
     if limit > 0:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    receive()
     sys.argv = [sys.argv[0], *args[1:]]
     from ipykernel.kernelapp import launch_new_instance
 

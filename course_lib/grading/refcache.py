@@ -2,7 +2,7 @@
 
 Every check compares a student's answer with references computed from the course data
 (:mod:`course_lib.checks.references`): Leiden at several seeds, k-means inertias, Ward
-trees, exact neighbours. Instead of each grading kernel computing them, the grading
+trees, exact neighbours. Instead of each grading process computing them, the grading
 command starts ``python -m course_lib.grading.refcache <assignment>`` (:func:`precompute`)
 while it starts Dask and registers the assignment. That process computes the references
 :data:`EXERCISE_REFERENCES` lists for the assignment, or loads them from
@@ -10,10 +10,10 @@ while it starts Dask and registers the assignment. That process computes the ref
 as a ``.npz`` archive (no pickle) named by :func:`cache_key`: the dataset's fingerprint,
 a hash of the checks' source code and the numerical libraries' versions, so editing a
 check or rebuilding the dataset computes them anew. It runs with the thread settings of
-the Dask workers' processes, so the references are those a grading kernel computes.
+the Dask workers' processes, so the references are those a grading process computes.
 
 The client reads the archive, computes its SHA-256 and sends both with every task
-(:mod:`.task`); each kernel keeps the archive only if the hash matches
+(:mod:`.task`); each grading process keeps the archive only if the hash matches
 (:mod:`.handoff`) and computes whatever it lacks itself, as before. If the references
 cannot be prepared, grading goes on without them (slower).
 
@@ -217,7 +217,7 @@ class References:
 
 def reference_env() -> dict[str, str]:
     """This environment with the Dask nanny's settings for worker processes (thread counts),
-    so the references process computes as a grading kernel on a worker would."""
+    so the references process computes as a grading process on a worker would."""
     import dask
 
     env = dict(os.environ)
@@ -274,7 +274,7 @@ class ReferenceJob:
     def _missing(self, why: str) -> None:
         warnings.warn(
             f"could not prepare the reference answers of {self.assignment!r} ({why}); grading "
-            "goes on and each kernel computes them itself (slower). Run `python -m "
+            "goes on and each grading process computes them itself (slower). Run `python -m "
             f"course_lib.grading.refcache {self.assignment}` to see why.",
             RuntimeWarning,
             stacklevel=3,

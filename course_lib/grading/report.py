@@ -158,21 +158,34 @@ def write_attention(report: GradingReport) -> None:
 def write_summary(report: GradingReport) -> None:
     """Write ``summary.md``: counts, median, timing, the figure and the attention list.
 
+    Score statistics and the time per notebook count graded notebooks only; the ones that
+    could not be graded are counted and listed under *Needs manual attention*.
+
     Parameters
     ----------
     report
         The run; its ``summary`` is written.
     """
     results = report.results
-    totals = sorted(r.total for r in results)
+    graded = [r for r in results if r.graded]
+    totals = sorted(r.total for r in graded)
+    if totals:
+        middle = len(totals) // 2
+        median = totals[middle] if len(totals) % 2 else (totals[middle - 1] + totals[middle]) / 2
+        scores = (
+            f"median {median:g} of {report.max_total:g} over the {len(graded)} graded notebooks, "
+            f"{sum(t == report.max_total for t in totals)} with full marks"
+        )
+    else:
+        scores = "no notebook could be graded"
     lines = [
         f"# Grading summary: {report.assignment}",
         "",
-        f"- Students: {len(results)} ({sum(r.graded for r in results)} graded by nbgrader)",
-        f"- Total score: median {totals[len(totals) // 2]:g} of {report.max_total:g}, "
-        f"{sum(t == report.max_total for t in totals)} with full marks",
+        f"- Students: {len(results)} ({len(graded)} graded by nbgrader, "
+        f"{len(results) - len(graded)} not gradable: see below)",
+        f"- Total score: {scores}",
         f"- Grading time: {report.seconds:.0f} s "
-        f"({report.seconds / max(len(results), 1):.1f} s per submission)",
+        f"({report.seconds / max(len(graded), 1):.1f} s per graded notebook)",
         f"- Grades: `{report.grades_csv.name}`; feedback: `feedback/<student>.html`",
         "",
         f"![Score distribution per test cell]({report.figure.name})",

@@ -131,6 +131,15 @@ def inspect_submission(notebook: Path, release_nb: Any) -> tuple[list[str], bool
         for c in nb.cells
         if "grade_id" in c.metadata.get("nbgrader", {})
     }
+    answers = [c for c in release_nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    changed = [
+        c for c in answers
+        if _code(c.source) != _code(getattr(submitted.get(c.metadata["nbgrader"]["grade_id"]),
+                                            "source", c.source))
+    ]  # fmt: skip
+    if answers and not changed:
+        reasons.append("blank: no answer cell was changed from the released notebook")
+    reasons += replaced_functions(nb)
     for cell in release_nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if "grade_id" not in meta:
@@ -147,6 +156,110 @@ def inspect_submission(notebook: Path, release_nb: Any) -> tuple[list[str], bool
     return reasons, True
 
 
+def _code(source: str) -> list[str]:
+    """The lines of a cell that are code (comments and blank lines left out)."""
+    return [line.strip() for line in source.splitlines()
+            if line.strip() and not line.strip().startswith("#")]  # fmt: skip
+
+
+_REPLACERS = ("setattr", "delattr", "reload")
+
+
+def replaced_functions(nb: Any) -> list[str]:
+    """Where a notebook's own code replaces or deletes attributes of imported modules.
+
+    Assigning to (or deleting, ``setattr``-ing, reloading) an attribute of a module the
+    notebook imports, such as ``checks.check_leiden = ...`` or ``np.isclose = ...``
+    (settings such as ``sc.settings.verbosity = 0`` are not counted), changes nothing in
+    the grade (the test cells are judged outside the kernel), but an instructor should know.
+
+    Parameters
+    ----------
+    nb
+        A submitted notebook, as read by :mod:`nbformat`.
+
+    Returns
+    -------
+    list of str
+        One reason per cell that does it, quoting the first such line.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_code_cell, new_notebook
+    >>> nb = new_notebook(cells=[new_code_cell("from course_lib import checks"),
+    ...                          new_code_cell("checks.check_leiden = print")])
+    >>> replaced_functions(nb)  # doctest: +ELLIPSIS
+    ['cell 2 replaces a function of an imported module (`checks.check_leiden = print`); ...']
+    >>> replaced_functions(new_notebook(cells=[new_code_cell("import scanpy as sc\\n"
+    ...                                                      "sc.settings.verbosity = 0")]))
+    []
+    """
+    import ast
+
+    trees = {}
+    for index, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        try:
+            trees[index] = ast.parse(_python_only(cell.source))
+        except SyntaxError:
+            continue
+    modules = {"builtins", "__builtins__"}
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                modules.update((a.asname or a.name).split(".")[0] for a in node.names)
+    reasons = []
+    for index, tree in trees.items():
+        for node in ast.walk(tree):
+            if _replaces(node, modules):
+                line = ast.get_source_segment(_python_only(nb.cells[index - 1].source), node)
+                quoted = " ".join((line or "").split())[:80]
+                reasons.append(
+                    f"cell {index} replaces a function of an imported module (`{quoted}`); "
+                    "graded outside the kernel, so it changed no grade"
+                )
+                break
+    return reasons
+
+
+def _python_only(source: str) -> str:
+    """Cell source with IPython magics and shell lines blanked (they are not Python)."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())  # fmt: skip
+
+
+_SETTINGS = frozenset({"settings", "options", "rcParams", "config"})
+"""Attributes of a module that hold settings: assigning below them replaces no function."""
+
+
+def _root(node: Any) -> str | None:
+    import ast
+
+    path = []
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        if isinstance(node, ast.Attribute):
+            path.append(node.attr)
+        node = node.value
+    if _SETTINGS.intersection(path[1:]):
+        return None
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _replaces(node: Any, modules: set[str]) -> bool:
+    import ast
+
+    if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Delete):
+        targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
+        return any(isinstance(t, ast.Attribute | ast.Subscript) and _root(t) in modules
+                   for t in targets)  # fmt: skip
+    if isinstance(node, ast.Call):
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
+            node.func, "id", None)  # fmt: skip
+        return name in _REPLACERS and bool(node.args) and _root(node.args[0]) in modules
+    return False
+
+
 def inspect_autograded(nb: Any) -> list[str]:
     """Problems that showed while a notebook was autograded.
 
@@ -158,7 +271,9 @@ def inspect_autograded(nb: Any) -> list[str]:
     Returns
     -------
     list of str
-        Reasons for an instructor to look: timeouts, memory errors, truncated output.
+        Reasons for an instructor to look: timeouts, memory errors, truncated output, and
+        errors outside the test cells (but an answer cell left unanswered, which still
+        raises ``NotImplementedError``: its question scores 0 and says so).
 
     Examples
     --------
@@ -178,7 +293,17 @@ def inspect_autograded(nb: Any) -> list[str]:
                 reasons.append(f"{name} hit the memory limit (MemoryError)")
             elif TRUNCATION_NOTE in json.dumps(output.get("text", output.get("data", ""))):
                 reasons.append(f"{name} printed huge output (truncated)")
+            elif output.output_type == "error" and _outside_tests(cell, output):
+                detail = " ".join(str(output.evalue).split())[:100]
+                reasons.append(f"{name} raised {output.ename} outside the graded cells ({detail})")
     return list(dict.fromkeys(reasons))
+
+
+def _outside_tests(cell: Any, output: Any) -> bool:
+    meta = cell.metadata.get("nbgrader", {})
+    if meta.get("grade") and not meta.get("solution"):
+        return False
+    return not (meta.get("solution") and output.ename == "NotImplementedError")
 
 
 def grade_cells(nb: Any) -> tuple[list[str], dict[str, float]]:

@@ -10,8 +10,9 @@
 2. runs ``python -m course_lib.grading.task <root> <assignment> <student>`` (:func:`main`:
    nbgrader's ``Autograde`` then ``GenerateFeedback``) as a child process with a wall-clock
    limit, past which the child and its kernel are killed; its environment names the
-   reference file and the SHA-256 the client computed (:mod:`.handoff`), which the kernel
-   checks before it trusts the file;
+   reference file and the SHA-256 the client computed (:mod:`.handoff`), which the child
+   checks and reads, then deletes, before the submission's kernel starts: the child judges
+   every test cell itself (:mod:`.judge`), the kernel only records the answers;
 3. returns a :class:`GradingOutcome`: scores per test cell read from the private gradebook,
    the autograded files, the feedback page and the log, as values.
 
@@ -37,7 +38,10 @@ from pathlib import Path
 import course_lib
 
 from .config import GRADER_KERNEL, skip_unused_imports
-from .handoff import handoff_env
+from .handoff import handoff_env, receive
+
+REFERENCES_FILE = "references.npz"
+"""The class's reference answers in a private course directory, until the judge reads them."""
 
 Files = dict[str, bytes]
 """Files of a folder by path relative to it."""
@@ -229,8 +233,8 @@ def autograde_task(task: GradingTask) -> GradingOutcome:
         write_course_config(root, kernel_name=GRADER_KERNEL, **task.settings)
         env = worker_env(root)
         if task.references is not None:
-            (root / "references.npz").write_bytes(task.references)
-            env |= handoff_env(root / "references.npz", task.references_sha256)
+            (root / REFERENCES_FILE).write_bytes(task.references)
+            env |= handoff_env(root / REFERENCES_FILE, task.references_sha256)
         log_path = root / "grading.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
@@ -324,6 +328,9 @@ def _exit_when_orphaned(root: str) -> None:
 def main(root: str, assignment: str, student: str) -> int:
     """Autograde one student and write the feedback page, in course directory ``root``.
 
+    The handed-over references are taken first (:func:`.handoff.receive`), so that the
+    judge in this process uses them and the submission's kernel never sees them.
+
     Parameters
     ----------
     root
@@ -347,6 +354,8 @@ def main(root: str, assignment: str, student: str) -> int:
     from traitlets.config.loader import PyFileConfigLoader
 
     threading.Thread(target=_exit_when_orphaned, args=(root,), daemon=True).start()
+    receive()  # the references, for the judge in this process; never seen by the kernel
+    Path(root, REFERENCES_FILE).unlink(missing_ok=True)
     logging.getLogger("traitlets").setLevel(logging.INFO)
     config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
     for converter_class in (Autograde, GenerateFeedback):

@@ -129,6 +129,14 @@ def submissions() -> dict[str, tuple[nbformat.NotebookNode | bytes, float]]:
     wrong_kernel = solved(answer=capped)
     wrong_kernel.metadata.kernelspec = {"name": "ir", "display_name": "R", "language": "R"}
     stderr = "import sys\nprint('WARNING: some library noise', file=sys.stderr)\nanswer = 42"
+    # in its own kernel each of these would pass every test cell; judged outside, they cannot
+    agreeable = (
+        "class Agreeable(int):\n    __eq__ = lambda self, other: True\nanswer = Agreeable(41)"
+    )
+    shadowed = "int = float\nanswer = 42.0"
+    replaced = "import statistics\nstatistics.mean = lambda data: 0\nanswer = 42"
+    error_first = solved()
+    error_first.cells.insert(0, v4_code("import a_module_that_does_not_exist"))
     huge = "double = 84\nprint('x' * 10**7)\nfor i in range(5000):\n    print(i)"
     return {
         "correct": (solved(), full),
@@ -143,7 +151,16 @@ def submissions() -> dict[str, tuple[nbformat.NotebookNode | bytes, float]]:
         "kernel_death": (solved(double="import os\nos._exit(1)"), 0),
         "huge_output": (solved(double=huge), full),
         "stderr_answer": (solved(answer=stderr), full),
+        "agreeable_object": (solved(answer=agreeable), 0),
+        "shadows_int": (solved(answer=shadowed), pts["test_double"]),
+        "replaces_function": (solved(answer=replaced), full),
+        "error_outside_tests": (error_first, full),
     }
+
+
+def v4_code(source: str) -> nbformat.NotebookNode:
+    """A code cell a student added (no nbgrader metadata)."""
+    return nbformat.v4.new_code_cell(source)
 
 
 def write(nb: nbformat.NotebookNode | bytes, path: Path) -> None:
