@@ -1088,6 +1088,8 @@ def test_knee_known_answer():
 
 
 def test_knee_pass_on_own_curve(inertias, ref, capsys):
+    """The check confirms the knee and that the reading is an option, not which option:
+    the key of the multiple-choice question lives in the exercise's hidden test."""
     own = scores.knee(inertias)
     for meaning in checks.ex2_kmeans.KNEE_CHOICES:
         checks.check_knee(own, meaning, inertias, KS, reference=ref)
@@ -1300,8 +1302,6 @@ def test_ex6_least_stable_mistakes(judged, ref):
     assert "is not a cluster of `obs['leiden_0.6']`" in msg
     msg = fails(checks.check_least_stable, ["0", "1"], judged, reference=ref)
     assert "name exactly one" in msg
-    """The check confirms the knee and that the reading is an option, not which option:
-    the key of the multiple-choice question lives in the exercise's hidden test."""
 
 
 def b_cluster(adata: ad.AnnData) -> str:
@@ -1331,40 +1331,6 @@ def test_ex6_sample_shares(judged, capsys):
         assert expected in fails(checks.check_sample_shares, answer, judged, cluster)
 
 
-def test_ex6_composition_p(judged, capsys):
-    from scipy.stats import mannwhitneyu
-
-    from course_lib.tl import composition_test
-
-    cluster = b_cluster(judged)
-    table = pd.crosstab(judged.obs["sample"], judged.obs["leiden_0.6"])
-    shares = table[cluster] / table.sum(axis=1)
-    condition = judged.obs.groupby("sample", observed=True)["type"].first()
-    covid, ctrl = shares[condition == "covid"], shares[condition == "ctrl"]
-    tests = composition_test(judged, "leiden_0.6").loc[cluster]
-    checks.check_composition_p(mannwhitneyu(covid, ctrl, method="exact").pvalue, judged, cluster)
-    checks.check_composition_p(tests["propeller p"], judged, cluster)
-    assert capsys.readouterr().out.count("✔ p_value: a sample-level test") == 2
-    msg = fails(checks.check_composition_p, tests["cell-level p"], judged, cluster)
-    assert "pseudo-replication" in msg and "chapter 7" in msg
-    tiny = min(1e-9, tests["cell-level p"]) / 100  # below the floor, not the cell-level p
-    msg = fails(checks.check_composition_p, tiny, judged, cluster)
-    assert "below 0.0286" in msg and "replicates are the samples" in msg
-    one_sided = min(
-        mannwhitneyu(covid, ctrl, alternative=side, method="exact").pvalue
-        for side in ("less", "greater")
-    )
-    assert "two-sided" in fails(checks.check_composition_p, one_sided, judged, cluster)
-    for bad, expected in ((1.5, "between 0 and 1"), ("0.1", "should be a number")):
-        assert expected in fails(checks.check_composition_p, bad, judged, cluster)
-    exact = mannwhitneyu(covid, ctrl, method="exact").pvalue
-    approximate = mannwhitneyu(covid, ctrl, method="asymptotic").pvalue
-    if abs(np.log10(exact / approximate)) <= thresholds.COMPOSITION_P_LOG10:
-        checks.check_composition_p(approximate, judged, cluster)  # as close as another run
-        assert capsys.readouterr().out.startswith("✔ p_value:")
-    else:
-        msg = fails(checks.check_composition_p, approximate, judged, cluster)
-        assert "normal approximation" in msg
 def test_ex6_b_cluster_found_by_the_check(judged, ref, capsys):
     """Without `cluster`, the checks find the setup's B cluster from the course data's
     expression (the grade cells read no helper variable of the notebook)."""
@@ -1385,7 +1351,41 @@ def test_ex6_b_cluster_found_by_the_check(judged, ref, capsys):
     assert out.startswith(f"✔ p_value: a sample-level test of cluster '{cluster}'")
 
 
+def test_ex6_composition_p(judged, capsys):
+    from scipy.stats import mannwhitneyu
+
+    from course_lib.tl import composition_test
+
+    cluster = b_cluster(judged)
+    table = pd.crosstab(judged.obs["sample"], judged.obs["leiden_0.6"])
+    shares = table[cluster] / table.sum(axis=1)
+    condition = judged.obs.groupby("sample", observed=True)["type"].first()
+    covid, ctrl = shares[condition == "covid"], shares[condition == "ctrl"]
+    tests = composition_test(judged, "leiden_0.6").loc[cluster]
+    checks.check_composition_p(mannwhitneyu(covid, ctrl, method="exact").pvalue, judged, cluster)
+    checks.check_composition_p(tests["propeller p"], judged, cluster)
+    assert capsys.readouterr().out.count("✔ p_value: a sample-level test") == 2
+    msg = fails(checks.check_composition_p, tests["cell-level p"], judged, cluster)
     assert "matches a chi-square test on the cell counts" in msg
+    assert "pseudo-replication" in msg and "chapter 7" in msg
+    tiny = min(1e-9, tests["cell-level p"]) / 100  # below the floor, not the cell-level p
+    msg = fails(checks.check_composition_p, tiny, judged, cluster)
+    assert "below 0.0286" in msg and "replicates are the samples" in msg
+    one_sided = min(
+        mannwhitneyu(covid, ctrl, alternative=side, method="exact").pvalue
+        for side in ("less", "greater")
+    )
+    assert "two-sided" in fails(checks.check_composition_p, one_sided, judged, cluster)
+    for bad, expected in ((1.5, "between 0 and 1"), ("0.1", "should be a number")):
+        assert expected in fails(checks.check_composition_p, bad, judged, cluster)
+    exact = mannwhitneyu(covid, ctrl, method="exact").pvalue
+    approximate = mannwhitneyu(covid, ctrl, method="asymptotic").pvalue
+    if abs(np.log10(exact / approximate)) <= thresholds.COMPOSITION_P_LOG10:
+        checks.check_composition_p(approximate, judged, cluster)  # as close as another run
+        assert capsys.readouterr().out.startswith("✔ p_value:")
+    else:
+        msg = fails(checks.check_composition_p, approximate, judged, cluster)
+        assert "normal approximation" in msg
 
 
 def test_ex6_composition_p_fisher_named(judged):
