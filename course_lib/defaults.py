@@ -25,6 +25,8 @@ LINEAGE_KEY = "lineage_truth"
 """``obs`` column with the simulated lineage (T/NK, B, myeloid, …) of each cell."""
 HARMONY_KEY = "X_pca_harmony"
 """``obsm`` key of the Harmony-corrected PCA embedding, the representation clustered."""
+UMAP_KEY = "X_umap"
+"""``obsm`` key of the UMAP of the Harmony embedding (for plots, not for clustering)."""
 
 SEED = 0
 """Seed of every random step (PCA, Harmony, kNN search, Leiden, k-means, UMAP)."""

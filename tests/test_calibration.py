@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from course_lib.checks import references, scores, thresholds
-from course_lib.defaults import HARMONY_KEY, N_INIT
+from course_lib.defaults import HARMONY_KEY
 from tests import exercise_calibration as calibration
 
 pytestmark = [
@@ -31,6 +31,12 @@ def course_data() -> ad.AnnData:
     return load_integrated(progress=False)
 
 
+SHARE_MARGIN = 0.25
+"""How far from half every cluster's share of a lineage must be (cluster-choice questions)."""
+CHOICE_RUNS = ((0, "igraph"), (3, "igraph"), (1, "leidenalg"))
+"""Leiden 0.6 partitions (seed, flavour) the cluster-choice questions are calibrated on."""
+
+
 def report(name: str, spread: calibration.Spread) -> None:
     def fmt(scores: dict[str, float]) -> str:
         return ", ".join(f"{k}: {v:.3f}" for k, v in scores.items())
@@ -40,18 +46,24 @@ def report(name: str, spread: calibration.Spread) -> None:
 
 @pytest.mark.parametrize("resolution", [0.6, 1.0])
 def test_leiden_thresholds(course_data, resolution):
-    spread = calibration.leiden_spread(course_data, resolution, seeds=(3, 4))
+    """A clustering passes when its ARI reaches the threshold and its count is in range:
+    every legitimate answer does, no wrong one (resolution 2 fails by its count)."""
+    spread = calibration.leiden_spread(
+        course_data, resolution, seeds=(3, 4), wrong_resolutions=(2.0, 3.0)
+    )
     report(f"Leiden {resolution}", spread)
-    assert spread.separates(thresholds.LEIDEN_MIN_ARI)
-    assert spread.separates(thresholds.LEIDEN_STRICT_ARI)
     refs = [
         references.reference_leiden(course_data, resolution, seed=s)
         for s in references.REFERENCE_SEEDS
     ]
     low, high = scores.count_range(float(np.median([r.nunique() for r in refs])))
-    legit_counts = [spread.counts[name] for name in spread.legit]
-    assert all(low <= n <= high for n in legit_counts), (low, high, spread.counts)
-    assert not low <= spread.counts["X_pca seed 3"] <= high  # the count also flags X_pca
+    print(f"  counts accepted {low}-{high}: {spread.counts}")
+
+    def accepted(name: str, score: float) -> bool:
+        return score >= thresholds.LEIDEN_MIN_ARI and low <= spread.counts[name] <= high
+
+    assert all(accepted(name, score) for name, score in spread.legit.items())
+    assert not any(accepted(name, score) for name, score in spread.wrong.items())
 
 
 def test_knn_overlap_threshold(course_data):
@@ -62,56 +74,50 @@ def test_knn_overlap_threshold(course_data):
 
 def test_kmeans_thresholds(course_data):
     spread = calibration.kmeans_spread(course_data, 10)
-    report("k-means 10 (-excess)", spread)
-    assert spread.separates(-thresholds.KMEANS_MAX_EXCESS)
-    as_asked = calibration.Spread(
-        legit={k: v for k, v in spread.legit.items() if k.endswith(f"n_init={N_INIT}")},
-        wrong=spread.wrong,
-    )
-    assert as_asked.separates(-thresholds.KMEANS_STRICT_EXCESS)
+    report("k-means 10 (share of cells nearest their own centre in Harmony)", spread)
+    assert spread.separates(thresholds.KMEANS_MIN_NEAREST)
 
 
 def test_inertia_tolerance(course_data):
     spread = calibration.inertia_spread(course_data, seeds=(3,))
     report("inertias (-max rel. error)", spread)
     assert spread.separates(-thresholds.INERTIA_RTOL)
-    assert spread.separates(-thresholds.INERTIA_STRICT_RTOL)
 
 
 def test_ward_thresholds(course_data):
     spread = calibration.ward_spread(course_data, 10)
     report("Ward 10", spread)
     assert spread.separates(thresholds.WARD_MIN_ARI)
-    assert spread.separates(thresholds.WARD_STRICT_ARI)
 
 
-def test_subset_thresholds(course_data):
-    precision, recall = calibration.subset_spread(course_data)
-    report("T/NK subset precision", precision)
-    report("T/NK subset recall", recall)
-    for min_precision, min_recall in (thresholds.SUBSET_MIN, thresholds.SUBSET_STRICT):
-        assert precision.separates(min_precision)
-        assert recall.separates(min_recall)
-    assert all(
-        "flagged kept" not in name or score < thresholds.SUBSET_MIN[0]
-        for name, score in precision.wrong.items()
-    )  # keeping doublets fails
+def test_tnk_clusters_are_unambiguous(course_data):
+    """Exercise 5 question 1 is judged by which clusters are mostly T or NK cells: every
+    cluster is far from half, and chapter 5's marker rule picks exactly those clusters."""
+    from tests.exercise_calibration.answers import chapter_subset, clustered
+
+    runs = {f"{fl} seed {s}": clustered(course_data, s, fl).obs["l"] for s, fl in CHOICE_RUNS}
+    spread = calibration.share_spread(course_data, "T/NK", runs)
+    report("T/NK share of the clusters", spread)
+    assert spread.legit_min > thresholds.MAJORITY + SHARE_MARGIN
+    assert spread.wrong_max < thresholds.MAJORITY - SHARE_MARGIN
+    data = clustered(course_data, 0, "igraph")  # the exercise's partition
+    tnk = course_data.obs["lineage_truth"] == "T/NK"
+    assert set(chapter_subset(data, "l")) == set(scores.mostly(data.obs["l"], tnk))
 
 
 def test_doublet_thresholds(course_data):
     precision, recall = calibration.doublet_spread(course_data)
     report("doublet clusters precision", precision)
     report("doublet clusters recall", recall)
-    for min_precision, min_recall in (thresholds.DOUBLET_MIN, thresholds.DOUBLET_STRICT):
-        assert precision.separates(min_precision)
-        assert recall.separates(min_recall)
+    min_precision, min_recall = thresholds.DOUBLET_MIN
+    assert precision.separates(min_precision)
+    assert recall.separates(min_recall)
 
 
 def test_hvg_thresholds(course_data):
     spread = calibration.hvg_spread(course_data)
     report("subset HVG overlap", spread)
     assert spread.separates(thresholds.HVG_MIN_OVERLAP)
-    assert spread.separates(thresholds.HVG_STRICT_OVERLAP)
 
 
 def test_subcluster_thresholds(course_data):
@@ -122,30 +128,22 @@ def test_subcluster_thresholds(course_data):
         wrong={k: v for k, v in spread.wrong.items() if "full data's embedding" not in k},
     )  # that answer is caught by its graph (hidden test), not by its labels
     assert by_labels.separates(thresholds.SUBCLUSTER_MIN_ARI)
-    assert by_labels.separates(thresholds.SUBCLUSTER_STRICT_ARI)
 
 
-def test_lineage_thresholds(course_data):
-    precision, recall = calibration.lineage_spread(course_data)
-    report("B clusters precision", precision)
-    report("B clusters recall", recall)
-    for min_precision, min_recall in (thresholds.LINEAGE_MIN, thresholds.LINEAGE_STRICT):
-        assert precision.legit_min >= min_precision
-        assert recall.separates(min_recall)
-
-
-def test_ward_platelet_thresholds(course_data):
+def test_lineage_clusters_are_unambiguous(course_data):
+    """Exercise 1's B cells (Leiden 0.6) and exercise 3's platelets (Ward at 10) are judged
+    by which clusters are mostly of the lineage: every cluster is far from half."""
     from course_lib.tl import hierarchical
+    from tests.exercise_calibration.answers import clustered
 
+    runs = {f"{fl} seed {s}": clustered(course_data, s, fl).obs["l"] for s, fl in CHOICE_RUNS}
     tree = references.cells_only(course_data)
     hierarchical(tree, 10)
-    precision, recall = calibration.lineage_spread(
-        course_data, "Platelet", clusterings={"Ward 10": tree.obs["ward_10"]}
-    )
-    report("Ward platelet clusters precision", precision)
-    for min_precision, min_recall in (thresholds.LINEAGE_MIN, thresholds.LINEAGE_STRICT):
-        assert precision.separates(min_precision)
-        assert recall.legit_min >= min_recall
+    for lineage, clusterings in (("B", runs), ("Platelet", {"Ward 10": tree.obs["ward_10"]})):
+        spread = calibration.share_spread(course_data, lineage, clusterings)
+        report(f"{lineage} share of the clusters", spread)
+        assert spread.legit_min > thresholds.MAJORITY + SHARE_MARGIN
+        assert spread.wrong_max < thresholds.MAJORITY - SHARE_MARGIN
 
 
 def test_knee_is_stable(course_data):
@@ -171,14 +169,14 @@ def test_ex6_silhouette_tolerances(course_data):
     spread = calibration.silhouette_spread(course_data)
     report("ex6 silhouettes (-max abs error)", spread)
     assert spread.separates(-thresholds.SILHOUETTE_ATOL)
-    assert spread.separates(-thresholds.SILHOUETTE_STRICT_ATOL)
 
 
 def test_ex6_stability_margins(course_data):
-    spread = calibration.stability_spread(course_data)
+    """On the partitions the exercise's setup cell can give (igraph, its own seed and two
+    others), under the three subsample seeds."""
+    spread = calibration.stability_spread(course_data, flavors=("igraph",))
     report("ex6 least stable cluster (-excess stability)", spread)
     assert spread.separates(-thresholds.STABILITY_MARGIN)
-    assert spread.separates(-thresholds.STABILITY_STRICT_MARGIN)
 
 
 def test_ex6_composition_p_tolerances(course_data):
@@ -187,10 +185,5 @@ def test_ex6_composition_p_tolerances(course_data):
     visible = calibration.Spread(
         legit=spread.legit,
         wrong={k: v for k, v in spread.wrong.items() if not k.endswith("asymptotic rank test")},
-    )  # the normal approximation of the rank test is accepted by the visible check
+    )  # the normal approximation of the rank test, a sample-level test too, is accepted
     assert visible.separates(-thresholds.COMPOSITION_P_LOG10)
-    exact = calibration.Spread(
-        legit={k: v for k, v in spread.legit.items() if not k.endswith("2 digits")},
-        wrong=spread.wrong,
-    )
-    assert exact.separates(-thresholds.COMPOSITION_P_STRICT_LOG10)

@@ -101,6 +101,7 @@ def _copy(world: dict, **obs: Callable[[ad.AnnData], object]) -> ad.AnnData:
 def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
     """(check name, call) pairs, each a wrong, missing or malformed answer."""
     ref, adata, tnk, judged, split = w["ref"], w["adata"], w["tnk"], w["judged"], w["split"]
+    chosen = w["clusters"][:2]
     rng = np.random.default_rng(0)
     random10 = pd.Categorical(rng.integers(10, size=adata.n_obs).astype(str))
 
@@ -108,6 +109,11 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
         bad = adata.copy()
         sc.pp.neighbors(bad, use_rep="X_pca")
         leiden(bad, 0.6, "leiden_0.6")
+        return bad
+
+    def far_resolution() -> ad.AnnData:
+        bad = adata.copy()
+        leiden(bad, 5.0, "leiden_0.6")
         return bad
 
     def default_representation() -> ad.AnnData:
@@ -159,7 +165,7 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
         ("check_neighbors", lambda: checks.check_neighbors(None, **kw)),
         ("check_neighbors", lambda: checks.check_neighbors(adata.obs, **kw)),
         ("check_neighbors", lambda: checks.check_neighbors(adata, n_neighbors=30, **kw)),
-        ("check_leiden", lambda: checks.check_leiden(uncorrected(), 0.6, **kw)),
+        ("check_leiden", lambda: checks.check_leiden(far_resolution(), 0.6, **kw)),
         ("check_leiden", lambda: checks.check_leiden(adata, 0.6, key="missing", **kw)),
         ("check_leiden", lambda: checks.check_leiden(bigger, 0.6, key="leiden_1.0", **kw)),
         (
@@ -278,10 +284,12 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
             lambda: checks.check_lineage_clusters(w["clusters"], adata, "B", **kw),
         ),
         ("check_lineage_clusters", lambda: checks.check_lineage_clusters(None, adata, "B", **kw)),
-        ("check_tnk_subset", lambda: checks.check_tnk_subset(None, **kw)),
-        ("check_tnk_subset", lambda: checks.check_tnk_subset(adata[:10], **kw)),
-        ("check_tnk_subset", lambda: checks.check_tnk_subset(adata.copy(), **kw)),
-        ("check_tnk_subset", lambda: checks.check_tnk_subset(tnk, **kw)),
+        ("check_tnk_subset", lambda: checks.check_tnk_subset(None, chosen, adata, **kw)),
+        ("check_tnk_subset", lambda: checks.check_tnk_subset(adata[:10], chosen, adata, **kw)),
+        ("check_tnk_subset", lambda: checks.check_tnk_subset(adata.copy(), chosen, adata, **kw)),
+        ("check_tnk_subset", lambda: checks.check_tnk_subset(tnk, chosen, adata, **kw)),
+        ("check_tnk_subset", lambda: checks.check_tnk_subset(tnk, ["99"], adata, **kw)),
+        ("check_tnk_subset", lambda: checks.check_tnk_subset(tnk, None, adata, **kw)),
         ("check_subset_hvg", lambda: checks.check_subset_hvg(adata.copy(), n_top_genes=200, **kw)),
         (
             "check_subset_hvg",

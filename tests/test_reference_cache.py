@@ -1,9 +1,10 @@
-"""The class's reference answers: computed once, cached on disk, handed to kernels by hash.
+"""The class's reference answers: computed once, cached on disk, handed to the judge by hash.
 
 Unit tests use small data or a one-reference stand-in exercise; the end-to-end tests grade
-the solution of ``02_kmeans`` (the cheapest references) in real grading kernels and read
-what the kernel computed from a cell appended to the submission, which prints
-:func:`course_lib.checks.references.reference_counts` and the handoff status.
+the solution of ``02_kmeans`` (the cheapest references) for real. The judge (nbgrader's
+process) writes what it loaded and computed into the autograded notebook's metadata; a
+cell appended to the submission prints what the student's kernel holds, which must be
+nothing: no references, no handoff, no path to the file.
 """
 
 from __future__ import annotations
@@ -23,19 +24,22 @@ from course_lib.checks import references
 from course_lib.grading import handoff, refcache
 from course_lib.grading.config import DEFAULT_MEMORY_LIMIT, parse_memory
 from course_lib.grading.coursedir import CourseDir
+from course_lib.grading.preprocessors import VISIBLE_KEY
 from course_lib.grading.task import autograde_task
 from tests.grading_fixtures import classroom
 
 EXERCISE = "02_kmeans"
 TIMEOUT = 120
 REPORT = (
-    "import json\n"
+    "import json, os\n"
     "from course_lib.checks import references\n"
     "from course_lib.grading import handoff\n"
     "print('REFERENCES', json.dumps({**references.reference_counts(), "
-    "'handoff': handoff.status()}))"
+    "'handoff': handoff.status(), 'env': handoff.FILE_ENV in os.environ}))"
 )
-"""Appended to a submission: what the grading kernel computed, loaded and was handed."""
+"""Appended to a submission: what the student's kernel computed, loaded and was handed."""
+IN_KERNEL = {"computed": 0, "loaded": 0, "handoff": "not received", "env": False}
+"""What :data:`REPORT` must print: the kernel judges nothing and never sees the references."""
 
 
 @pytest.fixture(autouse=True)
@@ -160,7 +164,7 @@ def test_cache_key_covers_the_checks_source():
     assert len(keys) == 2
 
 
-# ------------------------------------------------------------- in real grading kernels
+# ------------------------------------------------------------------ graded for real
 def _with_report(nb: nbformat.NotebookNode, before: str | None = None) -> nbformat.NotebookNode:
     """``nb`` with the report cell appended, and ``before`` inserted after the setup cell."""
     nb = nbformat.from_dict(json.loads(nbformat.writes(nb)))
@@ -170,14 +174,16 @@ def _with_report(nb: nbformat.NotebookNode, before: str | None = None) -> nbform
     return nb
 
 
-def _kernel_report(notebook: bytes | str) -> dict:
-    """What the report cell of an autograded notebook printed."""
+def _reports(notebook: bytes | str) -> tuple[dict, dict]:
+    """What the report cell of an autograded notebook printed (the kernel's references),
+    and what the judge recorded in the notebook's metadata (its own)."""
     nb = nbformat.reads(notebook.decode() if isinstance(notebook, bytes) else notebook, 4)
+    judge = dict(nb.metadata[VISIBLE_KEY])
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             found = re.search(r"^REFERENCES (\{.*\})$", output.get("text", ""), re.MULTILINE)
             if found:
-                return json.loads(found.group(1))
+                return json.loads(found.group(1)), judge
     pytest.fail("the report cell printed nothing")
 
 
@@ -185,9 +191,7 @@ def _poisoned(data: bytes) -> bytes:
     """``data`` with every inertia halved: trusted, it fails the right answer."""
     entries = references.decode(data)
     assert entries, "no references to poison"
-    return references.encode(
-        {k: v / 2 if isinstance(v, float) else v for k, v in entries.items()}
-    )
+    return references.encode({k: v / 2 if isinstance(v, float) else v for k, v in entries.items()})
 
 
 @pytest.fixture(scope="module")
@@ -200,9 +204,9 @@ def genuine(tmp_path_factory) -> refcache.References:
 
 
 @pytest.mark.slow
-def test_kernels_use_the_class_references(genuine, tmp_path):
-    """Graded end to end: the kernels load every reference, even when the student's code
-    overwrites the handed-over file, and the solution keeps full marks."""
+def test_the_judge_uses_the_class_references(genuine, tmp_path):
+    """Graded end to end: the judge loads every reference and the kernel none, even when
+    the student's code overwrites the handed-over file, and the solution keeps full marks."""
     a = classroom.Assignment(EXERCISE)
     overwrite = (
         "from pathlib import Path\n"
@@ -218,22 +222,21 @@ def test_kernels_use_the_class_references(genuine, tmp_path):
         EXERCISE, subs, out=tmp_path / "out", timeout=TIMEOUT, progress=False
     )
     log = json.loads((report.out / "course" / "logs" / "references.json").read_text())
-    assert log["handed_to_kernels"] and log["computed"] == 0  # cached by the fixture
+    assert log["handed_to_judge"] and log["computed"] == 0  # cached by the fixture
     for student in ("honest", "overwriter"):
         result = report.result(student)
         assert result.total == a.full, (student, result.scores, result.reasons)
         autograded = report.out / "course" / "autograded" / student / EXERCISE
-        counts = _kernel_report((autograded / f"{EXERCISE}.ipynb").read_text())
-        assert counts["handoff"] == "verified"
-        assert counts["computed"] == 0 and counts["loaded"] > 0, counts
+        kernel, judge = _reports((autograded / f"{EXERCISE}.ipynb").read_text())
+        assert kernel == IN_KERNEL
+        assert judge["handoff"] == "verified"
+        assert judge["computed"] == 0 and judge["loaded"] > 0, judge
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "assignment", sorted(set(refcache.EXERCISE_REFERENCES) - {EXERCISE})
-)
+@pytest.mark.parametrize("assignment", sorted(set(refcache.EXERCISE_REFERENCES) - {EXERCISE}))
 def test_class_references_cover_the_solution(assignment, tmp_path):
-    """Grading the solution computes no reference in the kernel: the list is complete."""
+    """Grading the solution computes no reference in the judge: the list is complete."""
     a = classroom.Assignment(assignment)
     subs = tmp_path / "submissions"
     subs.mkdir()
@@ -245,9 +248,10 @@ def test_class_references_cover_the_solution(assignment, tmp_path):
     )
     assert report.result("solution").total == a.full
     autograded = report.out / "course" / "autograded" / "solution" / assignment
-    counts = _kernel_report((autograded / f"{assignment}.ipynb").read_text())
-    assert counts == {"computed": 0, "loaded": counts["loaded"], "handoff": "verified"}
-    assert counts["loaded"] > 0
+    kernel, judge = _reports((autograded / f"{assignment}.ipynb").read_text())
+    assert kernel == IN_KERNEL
+    assert judge == {"computed": 0, "loaded": judge["loaded"], "handoff": "verified"}
+    assert judge["loaded"] > 0
 
 
 @pytest.fixture(scope="module")
@@ -268,14 +272,16 @@ def _grade_with(course: CourseDir, data: bytes, digest: str) -> tuple[float, dic
     outcome = autograde_task(course.task("student", 600, "refcache-test", prepared))
     assert outcome.success, outcome.log[-2000:]
     score = sum(auto or 0 for auto, _, _ in outcome.grades.values())
-    return score, _kernel_report(outcome.autograded[f"{EXERCISE}.ipynb"])
+    kernel, judge = _reports(outcome.autograded[f"{EXERCISE}.ipynb"])
+    assert kernel == IN_KERNEL
+    return score, judge
 
 
 @pytest.mark.slow
 def test_tampered_file_is_ignored_and_the_grade_is_right(course, genuine):
     full = classroom.Assignment(EXERCISE).full
     poisoned = _poisoned(genuine.data)
-    # control: a kernel that trusted the poisoned file would fail the right answer
+    # control: a judge that trusted the poisoned file would fail the right answer
     trusted_score, trusted = _grade_with(course, poisoned, handoff.sha256(poisoned))
     assert trusted["handoff"] == "verified" and trusted_score < full
     # the file differs from what the client hashed: ignored, computed, graded right

@@ -250,9 +250,7 @@ def label_list(answer: Any, name: str) -> list[str]:
         return [str(answer)]
     if isinstance(answer, (list, tuple, set, pd.Index, pd.Series, np.ndarray)):
         return [str(a) for a in answer]
-    fail(
-        f"`{name}` should be a list of cluster labels, e.g. `['3']`, got {type(answer).__name__}."
-    )
+    fail(f"`{name}` should be a list of cluster labels, e.g. `['3']`, got {type(answer).__name__}.")
 
 
 def n_clusters_text(chosen: list[str]) -> str:

@@ -619,8 +619,10 @@ def _cell_level_tests(
     table = pd.crosstab(labels.to_numpy() == cluster, conditions.to_numpy()).to_numpy()
     if table.shape != (2, 2):
         return []
-    chi_square = [("a chi-square test", float(chi2_contingency(table, correction=c)[1]))
-                  for c in (True, False)]
+    chi_square = [
+        ("a chi-square test", float(chi2_contingency(table, correction=c)[1]))
+        for c in (True, False)
+    ]
     return [*chi_square, ("Fisher's exact test", float(fisher_exact(table)[1]))]
 
 

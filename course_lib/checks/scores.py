@@ -23,8 +23,8 @@ from sklearn.metrics import adjusted_rand_score, silhouette_samples
 
 from ..defaults import HARMONY_KEY, LINEAGE_KEY
 from ..tl import sample_cells
-from .references import REFERENCE_SEEDS, reference_inertia, reference_knn, reference_leiden
-from .thresholds import COUNT_RANGE, UNCORRECTED_MATCH_ARI
+from .references import REFERENCE_SEEDS, reference_knn, reference_leiden
+from .thresholds import COUNT_RANGE, MAJORITY, UNCORRECTED_MATCH_ARI
 
 TNK_LINEAGE = "T/NK"
 """Value of ``obs['lineage_truth']`` of the T and NK cells (chapter 5's subset)."""
@@ -80,8 +80,8 @@ def count_range(n_reference: float) -> tuple[int, int]:
 
     Examples
     --------
-    >>> count_range(13)
-    (7, 21)
+    >>> count_range(11)
+    (6, 14)
     """
     low, high = COUNT_RANGE
     return max(2, math.floor(low * n_reference)), math.ceil(high * n_reference)
@@ -112,59 +112,42 @@ def leiden_score(labels: pd.Series, ref: ad.AnnData, resolution: float) -> float
     return max(ari(labels, reference_leiden(ref, resolution, seed=s)) for s in REFERENCE_SEEDS)
 
 
-def within_ss(labels: pd.Series, ref: ad.AnnData, rep: str = HARMONY_KEY) -> float:
-    """Within-cluster sum of squares of ``labels`` in ``ref.obsm[rep]`` (k-means' inertia).
+def nearest_centre_share(labels: pd.Series, ref: ad.AnnData, rep: str = HARMONY_KEY) -> float:
+    """Share of cells whose nearest cluster centre in ``rep`` is their own cluster's.
+
+    k-means stops when no cell is nearer another cluster's centre than its own (Lloyd's
+    algorithm has converged), so its answer in the embedding it ran on scores about 1,
+    whatever its seed or ``n_init``; clusters found in another embedding do not.
 
     Parameters
     ----------
     labels
         Cluster labels indexed by cell name.
     ref
-        Prepared data with the embedding.
+        Prepared data (cells in any order).
     rep
         ``obsm`` key of the embedding.
 
     Returns
     -------
-    The sum over clusters of squared distances of cells to their cluster's mean.
+    A number between 0 and 1, the score :func:`~course_lib.checks.check_kmeans` compares
+    with :data:`~course_lib.checks.thresholds.KMEANS_MIN_NEAREST`.
 
     Examples
     --------
-    >>> within_ss(adata.obs["kmeans_10"], reference_data())  # doctest: +SKIP
-    21350.7
+    >>> import anndata as ad, numpy as np, pandas as pd
+    >>> ref = ad.AnnData(obsm={"X": np.array([[0.0], [1.0], [10.0], [11.0]])})
+    >>> ref.obs_names = ["a", "b", "c", "d"]
+    >>> nearest_centre_share(pd.Series([0, 0, 1, 1], index=ref.obs_names), ref, "X")
+    1.0
+    >>> nearest_centre_share(pd.Series([0, 1, 1, 1], index=ref.obs_names), ref, "X")
+    0.75
     """
-    data = pd.DataFrame(np.asarray(ref.obsm[rep]), index=ref.obs_names)
-    codes = labels.reindex(ref.obs_names).astype(str).to_numpy()
-    centred = data - data.groupby(codes).transform("mean")
-    return float((centred.to_numpy() ** 2).sum())
-
-
-def kmeans_excess(labels: pd.Series, ref: ad.AnnData, k: int, rep: str = HARMONY_KEY) -> float:
-    """How much less compact in ``rep`` the clusters are than the reference k-means there.
-
-    Parameters
-    ----------
-    labels
-        Cluster labels indexed by cell name.
-    ref
-        Prepared data.
-    k
-        Number of clusters of the reference k-means (``n_init=10``, seed 0).
-    rep
-        ``obsm`` key of the embedding.
-
-    Returns
-    -------
-    ``within_ss(labels) / reference_inertia - 1``; about 0 for a k-means answer on ``rep``,
-    the score :func:`~course_lib.checks.check_kmeans` compares with
-    :data:`~course_lib.checks.thresholds.KMEANS_MAX_EXCESS`.
-
-    Examples
-    --------
-    >>> kmeans_excess(adata.obs["kmeans_10"], reference_data(), 10)  # doctest: +SKIP
-    0.0
-    """
-    return within_ss(labels, ref, rep) / reference_inertia(ref, k, rep=rep) - 1
+    data = np.asarray(ref.obsm[rep], dtype=np.float64)
+    codes, _ = pd.factorize(labels.reindex(ref.obs_names).astype(str))
+    centres = np.stack([data[codes == c].mean(axis=0) for c in range(codes.max() + 1)])
+    squared = (data**2).sum(axis=1)[:, None] - 2 * data @ centres.T + (centres**2).sum(axis=1)
+    return float((squared.argmin(axis=1) == codes).mean())
 
 
 def knn_overlap(adata: ad.AnnData, ref: ad.AnnData, rep: str = HARMONY_KEY) -> float:
@@ -269,7 +252,7 @@ def precision_recall(
 
 
 def mostly(labels: pd.Series, truth: pd.Series) -> list[str]:
-    """The clusters of ``labels`` made mostly (> 50 %) of cells where ``truth`` holds.
+    """The clusters of ``labels`` where over :data:`~.thresholds.MAJORITY` of cells hold ``truth``.
 
     Examples
     --------
@@ -278,7 +261,7 @@ def mostly(labels: pd.Series, truth: pd.Series) -> list[str]:
     ['a']
     """
     share = truth.groupby(labels.astype(str)).mean()
-    return [str(c) for c in share.index[share > 0.5]]
+    return [str(c) for c in share.index[share > MAJORITY]]
 
 
 def subset_precision_recall(ref: ad.AnnData, cells: Iterable[str]) -> tuple[float, float]:

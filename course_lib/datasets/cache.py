@@ -255,7 +255,6 @@ def load_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     return adata
 
 
-
 def load_exercise_data(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     """Load the course dataset as the exercises use it: without the simulation's truth.
 

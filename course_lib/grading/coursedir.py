@@ -158,7 +158,7 @@ class CourseDir:
             The prepared references, or ``None`` when there were none (the kernels compute
             them then).
         """
-        record = {"handed_to_kernels": references is not None}
+        record = {"handed_to_judge": references is not None}
         if references is not None:
             record |= {"sha256": references.sha256, "bytes": len(references.data),
                        "computed": references.computed, "loaded_from_cache": references.loaded,

@@ -28,7 +28,8 @@ _JUDGE = "scclust_judge"
 """Key of ``resources`` where :class:`RecordAnswers` leaves the test cells for the judge."""
 
 VISIBLE_KEY = "scclust_grading"
-"""Cell metadata where :class:`JudgeAnswers` says whether the visible check alone passed."""
+"""Cell metadata where :class:`JudgeAnswers` says whether the visible check alone passed,
+and notebook metadata where it says which references judged the notebook."""
 
 RECORD_CALL = (
     '__import__("course_lib.grading.answers", fromlist=["record"]).record('
@@ -88,7 +89,10 @@ class JudgeAnswers(NbGraderPreprocessor):
     (passed) or an error output with the check's message (failed), which nbgrader's
     ``SaveAutoGrades`` scores as for any test cell. Its metadata ``scclust_grading`` says
     whether the visible check alone passed on the same answers (a cell with hidden tests can
-    fail them after a ✔; :func:`~.submissions.inspect_autograded` names such cells).
+    fail them after a ✔; :func:`~.submissions.inspect_autograded` names such cells). The
+    notebook's metadata ``scclust_grading`` records the judge's references: how many were
+    loaded from the class's file and computed here, and what the handoff found
+    (:func:`.handoff.status`).
     """
 
     begin_test_delimeter = Unicode(
@@ -98,7 +102,9 @@ class JudgeAnswers(NbGraderPreprocessor):
     def preprocess(  # noqa: D102 (nbconvert API)
         self, nb: Any, resources: dict[str, Any]
     ) -> tuple[Any, dict[str, Any]]:
+        from ..checks.references import reference_counts
         from .answers import read_answers
+        from .handoff import status
 
         state = resources.pop(_JUDGE, None)
         if state is None:
@@ -127,6 +133,7 @@ class JudgeAnswers(NbGraderPreprocessor):
                 cell.outputs = [_verdict_output(verdict)] if shown else []
         finally:
             shutil.rmtree(state["folder"], ignore_errors=True)
+        nb.metadata[VISIBLE_KEY] = {**reference_counts(), "handoff": status()}
         return nb, resources
 
 

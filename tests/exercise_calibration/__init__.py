@@ -26,7 +26,14 @@ Examples
 """
 
 from .answers import chapter_subset, clustered, doublet_candidates, rerun_subset
-from .choices import doublet_spread, hvg_spread, lineage_spread, subcluster_spread, subset_spread
+from .choices import (
+    doublet_spread,
+    hvg_spread,
+    lineage_spread,
+    share_spread,
+    subcluster_spread,
+    subset_spread,
+)
 from .clusterings import inertia_spread, kmeans_spread, knn_spread, leiden_spread, ward_spread
 from .judging import composition_p_spread, silhouette_spread, stability_spread
 from .spread import LEGIT_SEEDS, Spread
@@ -50,5 +57,6 @@ __all__ = [
     "stability_spread",
     "subcluster_spread",
     "subset_spread",
+    "share_spread",
     "ward_spread",
 ]

@@ -27,6 +27,42 @@ RUNS = ((0, "igraph"), (1, "leidenalg"))
 rule leaves out a flagged 1,238-cell T cluster (recall 0.70): that partition is not used."""
 
 
+def share_spread(ref: ad.AnnData, lineage: str, clusterings: dict[str, pd.Series]) -> Spread:
+    """Share of ``lineage`` cells in each cluster, the quantity the cluster-choice questions
+    are judged by (a cluster is of a lineage when most of its cells are:
+    :func:`~course_lib.checks.scores.mostly`).
+
+    Parameters
+    ----------
+    ref
+        Prepared data with ``obs['lineage_truth']``.
+    lineage
+        A value of ``obs['lineage_truth']``, e.g. ``"B"`` or ``"T/NK"``.
+    clusterings
+        Labels of each clustering (indexed by cell name), by description.
+
+    Returns
+    -------
+    A :class:`Spread`: ``legit`` the lowest share of a cluster of the lineage in each
+    clustering, ``wrong`` the highest share of any other cluster; far from 0.5 on both
+    sides when the question has one answer.
+
+    Examples
+    --------
+    >>> runs = {"seed 0": clustered(course_lib.load_integrated(), 0, "igraph").obs["l"]}
+    >>> share_spread(course_lib.load_integrated(), "B", runs).legit_min  # doctest: +SKIP
+    0.985
+    """
+    spread = Spread()
+    is_lineage = ref.obs[LINEAGE_KEY].astype(str) == lineage
+    for name, labels in clusterings.items():
+        labels = labels.astype(str).reindex(ref.obs_names)
+        shares = is_lineage.groupby(labels.to_numpy()).mean()
+        spread.legit[f"{lineage} clusters, {name}"] = float(shares[shares > 0.5].min())
+        spread.wrong[f"other clusters, {name}"] = float(shares[shares <= 0.5].max())
+    return spread
+
+
 def subset_spread(
     ref: ad.AnnData, *, runs: tuple[tuple[int, str], ...] = RUNS
 ) -> tuple[Spread, Spread]:

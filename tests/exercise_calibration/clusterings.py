@@ -14,7 +14,7 @@ from course_lib.checks.references import (
     reference_inertia,
     reference_ward,
 )
-from course_lib.checks.scores import ari, kmeans_excess, knn_overlap, leiden_score
+from course_lib.checks.scores import ari, knn_overlap, leiden_score, nearest_centre_share
 from course_lib.defaults import HARMONY_KEY
 from course_lib.tl import hierarchical
 
@@ -132,7 +132,8 @@ def kmeans_spread(
     wrong_seeds: tuple[int, ...] | None = None,
     answers: dict[str, pd.Series] | None = None,
 ) -> Spread:
-    """Compactness (minus :func:`course_lib.checks.scores.kmeans_excess`) of k-means answers.
+    """How many cells sit nearest their own centre in Harmony, for k-means answers
+    (:func:`course_lib.checks.scores.nearest_centre_share`).
 
     Parameters
     ----------
@@ -156,7 +157,7 @@ def kmeans_spread(
     Examples
     --------
     >>> kmeans_spread(course_lib.load_integrated(), 10).wrong_max  # doctest: +SKIP
-    -0.079
+    0.93
     """
     wrong_seeds = seeds if wrong_seeds is None else wrong_seeds
     runs = [(HARMONY_KEY, s, n, f"seed {s} n_init={n}", "legit") for s in seeds for n in n_inits]
@@ -168,7 +169,7 @@ def kmeans_spread(
         model = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
         labels = model.fit(np.asarray(ref.obsm[rep])).labels_.astype(str)
         answer = pd.Series(labels, index=ref.obs_names)
-        getattr(spread, side)[name] = -kmeans_excess(answer, ref, k)
+        getattr(spread, side)[name] = nearest_centre_share(answer, ref)
         if answers is not None:
             answers[name] = answer
     return spread

@@ -89,6 +89,7 @@ def stability_spread(
     *,
     seeds: tuple[int, ...] = (0, 3, 4),
     run_seeds: tuple[int, ...] = (0, 1, 2),
+    flavors: tuple[str, ...] = FLAVORS,
     answers: dict[str, tuple[pd.Series, int, dict[str, str]]] | None = None,
 ) -> Spread:
     """Excess stabilities (negated), scored as :func:`~course_lib.checks.check_least_stable`.
@@ -111,6 +112,8 @@ def stability_spread(
         with igraph is the clustering of the exercise's setup cell).
     run_seeds
         ``random_state`` of the students' and the check's subsamples.
+    flavors
+        Leiden flavours of the clusterings (the exercise's setup cell uses igraph).
     answers
         If given, each clustering and run stores in it, by name, ``(labels, run seed,
         {answer: cluster})`` with the answers ``"legit"`` and the wrong ones (to score them
@@ -127,7 +130,7 @@ def stability_spread(
     """
     spread = Spread()
     for seed in seeds:
-        for flavor in FLAVORS:
+        for flavor in flavors:
             labels = leiden_answer(ref, HARMONY_KEY, CHAPTER_RESOLUTION, seed, flavor).astype(str)
             labels = labels.reindex(ref.obs_names)
             runs = {

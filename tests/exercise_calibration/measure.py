@@ -35,9 +35,9 @@ from course_lib.checks.ex6_judging import own_stability
 from course_lib.checks.references import UNCORRECTED_KEY, cells_only, reference_leiden
 from course_lib.checks.scores import (
     SILHOUETTE_CELLS,
-    kmeans_excess,
     leiden_score,
     mean_silhouette,
+    nearest_centre_share,
     silhouette_error,
 )
 from course_lib.defaults import HARMONY_KEY, RESOLUTIONS
@@ -197,8 +197,8 @@ def measure(ref: ad.AnnData, build: str, partner: dict | None) -> tuple[list[dic
                 continue
             spread = Spread()
             for name, labels in found.items():
-                getattr(spread, _side(name))[name] = -kmeans_excess(labels, ref, 10, rep=rep)
-            add(f"kmeans_excess_{rep}{source}", spread)
+                getattr(spread, _side(name))[name] = nearest_centre_share(labels, ref, rep)
+            add(f"kmeans_nearest_{rep}{source}", spread)
 
     add("inertia_error", inertia_spread(ref, seeds=(3, 4, 5)))
     add("ward_ari", ward_spread(ref, 10))
