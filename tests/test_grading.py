@@ -174,15 +174,14 @@ def control_run(solutions: Path, tmp_path_factory: pytest.TempPathFactory):
         solutions=solutions,
         timeout=120,
         memory_limit="0",
-        benign_stderr=None,
         submission_timeout=CONTROL_LIMIT,
         progress=False,
     )
 
 
 def test_a_check_writing_to_stderr_is_judged_by_the_answer_alone(control_run):
-    # test_answer warns on stderr; judged outside the kernel, that costs nothing even
-    # without the filter (in the kernel, nbgrader scores a test cell writing to stderr 0)
+    # test_answer warns on stderr; judged outside the kernel, that costs nothing (in the
+    # kernel, nbgrader would score a test cell writing to stderr 0)
     assert control_run.result("correct").scores == tiny.points()
 
 
@@ -278,7 +277,6 @@ def test_find_submissions_empty_folder(tmp_path: Path):
         (["00_tiny", "{empty}"], "no submissions of '00_tiny'"),
         (["00_tiny", "{subs}", "--memory-limit", "lots"], "cannot read memory size 'lots'"),
         (["00_tiny", "{subs}", "--timeout", "0"], "timeout must be a positive number"),
-        (["00_tiny", "{subs}", "--benign-stderr", "(unclosed"], "is not a regular expression"),
         (["00_tiny", "{subs}", "--jobs", "0"], "jobs must be between 1 and the"),
         (["00_tiny", "{subs}", "--out", "{subs}/graded"], "overlap; pass an --out folder outside"),
         (["00_tiny", "{subs}", "--out", "{notes}"], "is not empty and holds no earlier"),
@@ -351,12 +349,17 @@ def test_hidden_test_tracebacks_are_reduced_to_the_message():
 
 
 def test_repository_config_applies_the_grading_settings():
+    from nbgrader.preprocessors import Execute
     from traitlets.config.loader import PyFileConfigLoader
+
+    import course_lib.grading.preprocessors
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
     assert config.CourseDirectory.source_directory == "solutions"
     assert config.Execute.timeout == grading.DEFAULT_TIMEOUT
-    assert config.IgnorePattern.enabled is True
+    autograde = config.Autograde.autograde_preprocessors
+    assert autograde[0] is course_lib.grading.preprocessors.RecordAnswers  # before anything runs
+    assert autograde.index(course_lib.grading.preprocessors.JudgeAnswers) > autograde.index(Execute)
     assert grading.HideHiddenTestOutput in config.GenerateFeedback.preprocessors
 
 

@@ -262,7 +262,7 @@ def course(tmp_path_factory) -> CourseDir:
     nbformat.write(nb, base / "student.ipynb")
     course = CourseDir(base / "course", EXERCISE)
     course.prepare(classroom.SOLUTIONS / EXERCISE, TIMEOUT, parse_memory(DEFAULT_MEMORY_LIMIT),
-                   "Warning: |WARNING: ", 200_000)  # fmt: skip
+                   200_000)  # fmt: skip
     course.copy_submissions({"student": base / "student.ipynb"})
     return course
 

@@ -45,7 +45,7 @@ from __future__ import annotations
 from .._lazy import lazy_exports
 
 _EXPORTS = {
-    ".config": ("BENIGN_STDERR", "DEFAULT_MAX_OUTPUT_CHARS", "DEFAULT_MEMORY_LIMIT",
+    ".config": ("DEFAULT_MAX_OUTPUT_CHARS", "DEFAULT_MEMORY_LIMIT",
                 "DEFAULT_TIMEOUT", "GRADER_KERNEL", "HIDDEN_TESTS_BEGIN", "REPO_ROOT",
                 "TRUNCATION_NOTE", "configure_nbgrader", "parse_memory",
                 "write_course_config"),

@@ -12,13 +12,11 @@ files (:mod:`.report`).
 from __future__ import annotations
 
 import os
-import re
 import time
 import uuid
 from pathlib import Path
 
 from .config import (
-    BENIGN_STDERR,
     DEFAULT_MAX_OUTPUT_CHARS,
     DEFAULT_MEMORY_LIMIT,
     DEFAULT_TIMEOUT,
@@ -47,7 +45,6 @@ def grade_submissions(
     solutions: str | Path | None = None,
     timeout: int = DEFAULT_TIMEOUT,
     memory_limit: str | int = DEFAULT_MEMORY_LIMIT,
-    benign_stderr: str | None = BENIGN_STDERR,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
     submission_timeout: float | None = None,
     jobs: int = 1,
@@ -71,8 +68,6 @@ def grade_submissions(
         Seconds each cell may run before it is interrupted.
     memory_limit
         Address-space cap of the grading kernel, e.g. ``"4G"``; ``"0"`` for none.
-    benign_stderr
-        Regular expression of stderr output that does not fail a test cell.
     max_output_chars
         Characters of output kept per cell.
     submission_timeout
@@ -127,15 +122,6 @@ def grade_submissions(
     if not 1 <= jobs <= (os.cpu_count() or 1):
         msg = f"jobs must be between 1 and the {os.cpu_count()} cores, got {jobs}; pass e.g. 1"
         raise ValueError(msg)
-    if benign_stderr is not None:
-        try:
-            re.compile(benign_stderr)
-        except re.error as error:
-            msg = (
-                f"benign_stderr {benign_stderr!r} is not a regular expression ({error}); "
-                f"pass e.g. {BENIGN_STDERR!r}"
-            )
-            raise ValueError(msg) from None
     found = find_submissions(submissions, assignment)
 
     out = Path(out) if out is not None else Path("grading") / assignment
@@ -148,7 +134,7 @@ def grade_submissions(
     run_id = uuid.uuid4().hex[:8]
     with precompute(assignment) as job, dask_client(scheduler, jobs) as client:
         # connected before anything is written
-        course.prepare(solutions / assignment, timeout, limit, benign_stderr, max_output_chars)
+        course.prepare(solutions / assignment, timeout, limit, max_output_chars)
         course.copy_submissions(found)
         release_nb = nbformat.read(course.release / f"{assignment}.ipynb", as_version=4)
         questions, max_scores = grade_cells(release_nb)

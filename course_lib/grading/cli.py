@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 
-from .config import BENIGN_STDERR, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+from .config import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 
 
 def main(argv: Iterable[str] | None = None) -> int:
@@ -60,11 +60,6 @@ def main(argv: Iterable[str] | None = None) -> int:
         help="address-space cap of the grading kernel, e.g. 4G; 0 for none (default: %(default)s)",
     )
     parser.add_argument(
-        "--benign-stderr",
-        default=BENIGN_STDERR,
-        help="regex of stderr that does not fail a test (default: %(default)r); '' for none",
-    )
-    parser.add_argument(
         "--jobs",
         type=int,
         default=1,
@@ -86,7 +81,6 @@ def main(argv: Iterable[str] | None = None) -> int:
             solutions=args.solutions,
             timeout=args.timeout,
             memory_limit=args.memory_limit,
-            benign_stderr=args.benign_stderr or None,
             jobs=args.jobs,
             scheduler=args.scheduler,
             progress=not args.no_progress,

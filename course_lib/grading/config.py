@@ -19,9 +19,6 @@ DEFAULT_TIMEOUT = 120
 DEFAULT_MEMORY_LIMIT = "4G"
 """Address-space cap of the grading kernel (a chapter peaks at about 1.3 GB)."""
 
-BENIGN_STDERR = r"Warning: |WARNING: "
-"""stderr text that does not fail a test cell: Python warnings and scanpy/anndata log warnings."""
-
 DEFAULT_MAX_OUTPUT_CHARS = 200_000
 """Characters of output kept per cell; the rest is replaced by a truncation note."""
 
@@ -71,7 +68,6 @@ def configure_nbgrader(
     c: Any,
     *,
     timeout: int = DEFAULT_TIMEOUT,
-    benign_stderr: str | None = BENIGN_STDERR,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
     kernel_name: str | None = None,
 ) -> None:
@@ -84,10 +80,6 @@ def configure_nbgrader(
     timeout
         Seconds a cell may run; then it is interrupted, recorded as a
         ``CellTimeoutError`` and the following cells still run.
-    benign_stderr
-        Regular expression; stderr output matching it is dropped before grading, so a
-        library warning printed during a test cell does not score it 0. ``None`` keeps
-        nbgrader's default (any stderr in a test cell scores 0).
     max_output_chars
         Characters of output kept per cell (nbgrader also keeps at most 1000 lines).
     kernel_name
@@ -97,7 +89,7 @@ def configure_nbgrader(
     Returns
     -------
     None
-        Sets ``Execute``, ``IgnorePattern``, ``OverwriteCells``, ``LimitOutputSize``,
+        Sets ``Execute``, ``OverwriteCells``, ``LimitOutputSize``,
         ``Autograde.autograde_preprocessors`` (test cells judged outside the kernel:
         :class:`~.preprocessors.RecordAnswers`, :class:`~.preprocessors.JudgeAnswers`) and
         ``GenerateFeedback.preprocessors`` on ``c``.
@@ -116,7 +108,6 @@ def configure_nbgrader(
         ClearHiddenTests,
         Execute,
         GetGrades,
-        IgnorePattern,
         LimitOutput,
         SaveAutoGrades,
     )
@@ -127,8 +118,6 @@ def configure_nbgrader(
     c.Execute.interrupt_on_timeout = True
     if kernel_name is not None:
         c.Execute.kernel_name = kernel_name
-    c.IgnorePattern.enabled = benign_stderr is not None
-    c.IgnorePattern.pattern = benign_stderr or ""
     # a deleted test cell is put back from the source and graded like any other
     c.OverwriteCells.add_missing_cells = True
     c.LimitOutputSize.max_chars = int(max_output_chars)
@@ -136,7 +125,6 @@ def configure_nbgrader(
     c.Autograde.autograde_preprocessors = [
         RecordAnswers,
         Execute,
-        IgnorePattern,
         ClearMetadataPreprocessor,
         JudgeAnswers,
         LimitOutput,
@@ -165,7 +153,7 @@ def write_course_config(course_dir: str | Path, **settings: Any) -> Path:
     course_dir
         The working nbgrader course directory (its ``CourseDirectory.root``).
     **settings
-        Keyword arguments of :func:`configure_nbgrader` (``timeout``, ``benign_stderr``,
+        Keyword arguments of :func:`configure_nbgrader` (``timeout``,
         ``max_output_chars``, ``kernel_name``).
 
     Returns

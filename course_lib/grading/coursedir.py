@@ -47,9 +47,7 @@ class CourseDir:
         self.settings: dict[str, object] = {}
         self.limit = 0
 
-    def prepare(
-        self, source: Path, timeout: int, limit: int, benign: str | None, max_chars: int
-    ) -> None:
+    def prepare(self, source: Path, timeout: int, limit: int, max_chars: int) -> None:
         """Write config and kernelspec, copy the source, and register the assignment.
 
         Parameters
@@ -60,8 +58,6 @@ class CourseDir:
             Seconds per cell.
         limit
             Address-space cap of the kernel in bytes (``0``: none).
-        benign
-            Regular expression of stderr that does not fail a test cell, or ``None``.
         max_chars
             Characters of output kept per cell.
 
@@ -85,7 +81,7 @@ class CourseDir:
             shutil.rmtree(self.source)
         shutil.copytree(source, self.source, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         self.limit = limit
-        self.settings = {"timeout": timeout, "benign_stderr": benign, "max_output_chars": max_chars}
+        self.settings = {"timeout": timeout, "max_output_chars": max_chars}
         write_kernelspec(self.root, limit)
         write_course_config(self.root, kernel_name=GRADER_KERNEL, **self.settings)
         result = self._generate_assignment()
