@@ -1,32 +1,61 @@
-"""Grade a whole class of real submissions in one run, and every assignment's solution.
+"""Grade a class of real submissions of every assignment, each class in one run.
 
-The class of ``01_graph_clustering`` (``tests/grading_fixtures/classroom.py``) mixes
-correct answers, legitimate alternatives, wrong answers and submissions that loop, crash,
-exhaust memory, tamper with tests or are not notebooks at all; each must get its own
-expected score, and none may disturb the grading of the others.
+Each assignment's class (``tests/grading_fixtures/classroom.py``) holds its solution, its
+blank release, one-slip mistakes, the mistake with the checks or library functions replaced
+in the kernel, an answer that looks for the truth in its data, and a correct answer
+computed another way; ``01_graph_clustering``'s also holds legitimate variations and
+submissions that loop, crash, exhaust memory, tamper with tests or are not notebooks at
+all. Each must get its own expected score, none may disturb the grading of the others, and
+on every graded test cell the visible check and the grade must agree (except where the
+notebook says the grade checks more).
 """
 
 from __future__ import annotations
 
 import csv
+import html
 import os
+import re
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from course_lib import grading
+from course_lib.grading.config import HIDDEN_TESTS_BEGIN
+from course_lib.grading.preprocessors import VISIBLE_KEY
 from tests.grading_fixtures import classroom
 
 pytestmark = pytest.mark.slow
 
-CLASS = "01_graph_clustering"
 JOBS = min(2, os.cpu_count() or 1)
 """Submissions graded in parallel (CI has 2 cores)."""
 CLASS_TIMEOUT = 60
 """Seconds per cell: the slowest honest cell (kNN graph with numba compiling) takes ~20 s."""
 ASSIGNMENTS = classroom.assignments()
+STUDENTS = [
+    (name, student)
+    for name in ASSIGNMENTS
+    for student in classroom.assignment_class(classroom.Assignment(name))
+]
+
+
+@dataclass
+class Graded:
+    """One assignment's class and the report of its grading run."""
+
+    assignment: classroom.Assignment
+    subs: dict[str, classroom.Variant]
+    report: grading.GradingReport
+    unchanged: bool
+
+    def autograded(self, student: str) -> nbformat.NotebookNode:
+        name = self.assignment.name
+        path = self.report.out / "course" / "autograded" / student / name / f"{name}.ipynb"
+        return nbformat.read(path, as_version=4)
 
 
 def write_flat(folder: Path, subs: dict[str, classroom.Variant]) -> None:
@@ -43,55 +72,51 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
 
 
-def _grade(assignment: str, base: Path) -> grading.GradingReport:
-    """Grade ``base/submissions`` into ``base/out`` with the class-test settings."""
-    return grading.grade_submissions(
-        assignment,
-        base / "submissions",
-        out=base / "out",
-        timeout=CLASS_TIMEOUT,
-        jobs=JOBS,
-        progress=False,
-    )
-
-
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory: pytest.TempPathFactory):
-    """The class of ``01_graph_clustering`` plus its solution and release, graded in one run."""
-    a = classroom.Assignment(CLASS)
-    subs = {
-        **classroom.graph_clustering_class(a),
-        "solution": (a.source, a.full, ""),
-        "release": (a.release, 0, ""),
-    }
-    base = tmp_path_factory.mktemp("class")
-    write_flat(base / "submissions", subs)
-    before = snapshot(base / "submissions")
-    start = time.perf_counter()
-    report = _grade(CLASS, base)
-    seconds = time.perf_counter() - start
-    print(
-        f"\ngraded {len(subs)} submissions of {CLASS} in {seconds:.0f} s "
-        f"({seconds / len(subs):.1f} s per submission): "
-        + ", ".join(f"{r.student} {r.seconds:.0f} s" for r in report.results)
-    )
-    return {
-        "assignment": a,
-        "subs": subs,
-        "report": report,
-        "unchanged": snapshot(base / "submissions") == before,
-    }
+def graded(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Graded]:
+    """Grade an assignment's class the first time a test asks for it, in one run."""
+    done: dict[str, Graded] = {}
+
+    def grade(name: str) -> Graded:
+        if name in done:
+            return done[name]
+        a = classroom.Assignment(name)
+        subs = classroom.assignment_class(a)
+        base = tmp_path_factory.mktemp(name)
+        write_flat(base / "submissions", subs)
+        before = snapshot(base / "submissions")
+        start = time.perf_counter()
+        report = grading.grade_submissions(
+            name, base / "submissions", out=base / "out", timeout=CLASS_TIMEOUT, jobs=JOBS,
+            progress=False,
+        )  # fmt: skip
+        seconds = time.perf_counter() - start
+        print(
+            f"\ngraded {len(subs)} submissions of {name} in {seconds:.0f} s "
+            f"({seconds / len(subs):.1f} s per submission): "
+            + ", ".join(f"{r.student} {r.seconds:.0f} s" for r in report.results)
+        )
+        unchanged = snapshot(base / "submissions") == before
+        done[name] = Graded(a, subs, report, unchanged)
+        return done[name]
+
+    return grade
 
 
-def test_the_class_is_the_one_described():
-    a = classroom.Assignment(CLASS)
-    assert tuple(classroom.graph_clustering_class(a)) == classroom.VARIANTS
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_each_class_holds_every_kind_of_submission(name):
+    a = classroom.Assignment(name)
+    subs = classroom.assignment_class(a)
+    assert set(classroom.KINDS) | set(classroom.slips(a)) <= set(subs)
+    assert any(score < a.full for _, score, _ in classroom.slips(a).values())
+    assert set(classroom.CLASSES) <= set(ASSIGNMENTS)
 
 
-@pytest.mark.parametrize("student", classroom.VARIANTS)
-def test_each_submission_gets_its_expected_score(graded_class, student):
-    _, expected, reason = graded_class["subs"][student]
-    result = graded_class["report"].result(student)
+@pytest.mark.parametrize(("name", "student"), STUDENTS)
+def test_each_submission_gets_its_expected_score(graded, name, student):
+    g = graded(name)
+    _, expected, reason = g.subs[student]
+    result = g.report.result(student)
     assert result.total == pytest.approx(expected), (result.scores, result.reasons)
     if reason:
         assert any(reason in r for r in result.reasons), result.reasons
@@ -99,60 +124,104 @@ def test_each_submission_gets_its_expected_score(graded_class, student):
         assert result.reasons == []
 
 
-def test_grades_csv_holds_every_student(graded_class):
-    report = graded_class["report"]
-    with open(report.grades_csv, newline="") as handle:
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_visible_checks_and_grades_agree(graded, name):
+    """On every graded test cell, the visible check passed exactly when the cell scored its
+    points, but where :data:`classroom.EXPECTED_DISAGREEMENTS` says why not."""
+    g = graded(name)
+    found = {}
+    for result in g.report.results:
+        if not result.graded:
+            continue
+        judged = {}
+        for cell in g.autograded(result.student).cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if VISIBLE_KEY in cell.metadata and grade_id in result.scores:
+                judged[grade_id] = cell.metadata[VISIBLE_KEY]["visible_check_passed"]
+        assert set(judged) == set(g.assignment.points), (result.student, judged)
+        for grade_id, visible in judged.items():
+            full = result.scores[grade_id] == result.max_scores[grade_id]
+            if visible != full:
+                found[(name, result.student, grade_id)] = (visible, result.scores[grade_id])
+    expected = {k for k in classroom.EXPECTED_DISAGREEMENTS if k[0] == name}
+    assert set(found) == expected, found
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_grades_csv_holds_every_student(graded, name):
+    g = graded(name)
+    with open(g.report.grades_csv, newline="") as handle:
         rows = {row["student"]: row for row in csv.DictReader(handle)}
-    assert set(rows) == set(graded_class["subs"])
-    for student, (_, expected, _) in graded_class["subs"].items():
+    assert set(rows) == set(g.subs)
+    for student, (_, expected, _) in g.subs.items():
         row = rows[student]
         assert float(row["total"]) == pytest.approx(expected)
-        assert sum(float(row[q]) for q in report.questions) == pytest.approx(float(row["total"]))
-    assert rows["corrupt"]["graded"] == rows["kernel_death"]["graded"] == "False"
+        assert sum(float(row[q]) for q in g.report.questions) == pytest.approx(float(row["total"]))
+    ungradable = {s for s in g.subs if s in ("corrupt", "kernel_death")}
+    assert {s for s, row in rows.items() if row["graded"] == "False"} == ungradable
 
 
-def test_submissions_are_untouched(graded_class):
-    assert graded_class["unchanged"]
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_submissions_are_untouched(graded, name):
+    assert graded(name).unchanged
 
 
-def test_feedback_never_shows_hidden_tests(graded_class):
-    report = graded_class["report"]
-    pages = {p.stem: p.read_text() for p in (report.out / "feedback").glob("*.html")}
+def hidden_lines(a: classroom.Assignment) -> list[str]:
+    """The first code line of each test cell's hidden tests in the source notebook."""
+    lines = []
+    for grade_id in a.points:
+        source = a.cell(a.source, grade_id).source
+        if HIDDEN_TESTS_BEGIN in source:
+            hidden = source.split(HIDDEN_TESTS_BEGIN, 1)[1].strip().splitlines()
+            lines.append(next(line.strip() for line in hidden if line.strip()))
+    return lines
+
+
+def text(page: str) -> str:
+    """An HTML page's text as a reader sees it (tags dropped, entities decoded)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", page)).split())
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_feedback_never_shows_hidden_tests(graded, name):
+    g = graded(name)
+    report = g.report
+    pages = {p.stem: text(p.read_text()) for p in (report.out / "feedback").glob("*.html")}
     assert set(pages) == {r.student for r in report.results if r.graded}
-    hidden = "strict=True"  # only the hidden tests call the checks strictly
-    autograded = report.out / "course" / "autograded" / "correct" / CLASS / f"{CLASS}.ipynb"
-    assert hidden in autograded.read_text()
+    hidden = hidden_lines(g.assignment)
+    judged = "\n".join(c.source for c in g.autograded("another_way").cells)
+    for line in hidden:
+        assert line in judged
+    for grade_id in g.assignment.points:  # the page shows the visible checks as text
+        visible = g.assignment.cell(g.assignment.source, grade_id).source.splitlines()[0]
+        assert " ".join(visible.split()) in pages["another_way"], grade_id
     for student, page in pages.items():
-        assert hidden not in page, student
         assert "HIDDEN TESTS" not in page, student
+        for line in hidden:
+            assert line not in page, student
 
 
-def test_summary_lists_the_problem_submissions(graded_class):
-    report = graded_class["report"]
-    summary = report.summary.read_text()
-    for student, (_, _, reason) in graded_class["subs"].items():
+def test_some_assignment_has_hidden_tests():
+    assert any(hidden_lines(classroom.Assignment(name)) for name in ASSIGNMENTS)
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_summary_lists_the_problem_submissions(graded, name):
+    g = graded(name)
+    summary = g.report.summary.read_text()
+    for student, (_, _, reason) in g.subs.items():
         if reason:
-            assert any(student in line and reason in line for line in summary.splitlines())
-    assert report.figure.stat().st_size > 10_000
+            shown = " ".join(reason.split()).replace("|", "/")
+            assert any(student in line and shown in line for line in summary.splitlines())
+    assert g.report.figure.stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_solution_scores_full_marks_and_release_zero(assignment, request, tmp_path):
-    """The solution scores full marks, the blank release 0, and each one-slip submission of
-    :func:`classroom.partial_credit_variants` its expected partial score."""
-    a = classroom.Assignment(assignment)
-    variants = classroom.partial_credit_variants(a)
-    if assignment == CLASS:
-        report = request.getfixturevalue("graded_class")["report"]
-    else:
-        subs = {"solution": (a.source, a.full, ""), "release": (a.release, 0, ""), **variants}
-        write_flat(tmp_path / "submissions", subs)
-        report = _grade(assignment, tmp_path)
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_solution_scores_full_marks_and_release_zero(graded, name):
+    g = graded(name)
+    a, report = g.assignment, g.report
     solution, release = report.result("solution"), report.result("release")
     assert solution.graded and release.graded
     assert solution.total == a.full > 0
     assert release.total == 0
-    assert not any("failed" in r or "died" in r for r in solution.reasons + release.reasons)
-    for student, (_, expected, _) in variants.items():
-        result = report.result(student)
-        assert result.total == pytest.approx(expected), (student, result.scores, result.reasons)
+    assert not any(re.search("failed|died", r) for r in solution.reasons + release.reasons)

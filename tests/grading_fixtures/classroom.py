@@ -1,4 +1,4 @@
-"""A class of submissions of a real assignment, made from its solution and release notebooks.
+"""Classes of submissions of the real assignments, made from their solution and release.
 
 A correct submission is the release notebook with every answer cell filled in from the
 solution notebook (without the ``### BEGIN/END SOLUTION`` lines). The other submissions
@@ -119,6 +119,15 @@ class Assignment:
         return edited
 
     @property
+    def hidden_tests_reason(self) -> str:
+        """What grading the source notebook itself is flagged for: its first test cell with
+        hidden tests differs from the release's (which has them stripped)."""
+        hidden = [
+            t for t in self.points if "BEGIN HIDDEN TESTS" in self.cell(self.source, t).source
+        ]
+        return f"test cell {hidden[0]!r} was edited" if hidden else ""
+
+    @property
     def last_answer(self) -> str:
         """The last answer cell."""
         return list(self.answers())[-1]
@@ -127,9 +136,262 @@ class Assignment:
 Variant = tuple[nbformat.NotebookNode | bytes, float, str]
 """A submission, its expected score, and a fragment of its expected attention reason."""
 
+Slip = tuple[dict[str, str], float, str]
+"""The answers of a submission with one slip, its score, and a fragment of its reason."""
+
+
+def slips(a: Assignment) -> dict[str, Slip]:
+    """Answers with one slip each, their scores and a fragment of their attention reason.
+
+    Each costs the question that asks for what went wrong, and only the questions that
+    use the wrong result: integer labels cost only the question that asks for categories
+    (``02_kmeans``) or nothing (``03_hierarchical``); a proportion table with the samples
+    as columns costs that question and the group difference computed from it; a T/NK
+    subset that keeps the doublet and damaged-cell clusters costs only the subset question
+    (the later questions are scored on the student's own subset); a cell-level p-value
+    (``06_judging``) costs only the question on the sample-level test. Resolution 2 instead
+    of 0.6 (20+ clusters) costs the question on resolution 0.6 (0.4 could not be told
+    from 0.6 by the clustering's values); the NMI reported as the ARI costs the ARI
+    question; a wrong letter for the knee costs the knee question through its hidden test.
+    """
+    if a.name == "01_graph_clustering":
+        wrong = a.edit(r"resolution=0\.6\b", "resolution=2")
+        return {"wrong_resolution": (wrong, a.score_without(["check_leiden_06"]), "")}
+    if a.name == "02_kmeans":
+        int_labels = a.edit(r"pd\.Categorical\(model\.labels_\.astype\(str\)\)", "model.labels_")
+        meaning = a.edit(r'knee_meaning = "b"', 'knee_meaning = "a"')
+        return {
+            "int_labels": (int_labels, a.score_without(["check_kmeans"]), ""),
+            "wrong_meaning": (meaning, a.score_without(["check_knee"]), ""),
+        }
+    if a.name == "03_hierarchical":
+        codes = a.edit(
+            r"(hierarchical\(.*\))", r'\1\nadata.obs["ward_10"] = adata.obs["ward_10"].cat.codes'
+        )
+        nmi = a.edit(r'"leiden_0\.6"\)\["ari"\]', '"leiden_0.6")["nmi"]')
+        return {
+            "int_labels": (codes, a.full, ""),
+            "nmi_as_ari": (nmi, a.score_without(["check_ari"]), ""),
+        }
+    if a.name == "04_distribution":
+        swapped = a.edit(
+            r'pd\.crosstab\(adata\.obs\["sample"\], '
+            r'adata\.obs\["leiden_0\.6"\], normalize="index"\)',
+            'pd.crosstab(adata.obs["leiden_0.6"], adata.obs["sample"], normalize="columns")',
+        )
+        # the group difference, computed on the wrong table, finds no row "covid"
+        lost = a.score_without(["check_props", "check_diff"])
+        raised = f"cell {_cell_number(a, 'diff')} ('diff') raised KeyError"
+        return {"wrong_axis": (swapped, lost, raised)}
+    if a.name == "05_subclustering":
+        keeps = a.edit(r", exclude=flagged\)", ")")
+        return {"keeps_doublets": (keeps, a.score_without(["check_subset"]), "")}
+    if a.name == "06_judging":
+        per_cell = a.edit(
+            r"p_value = mannwhitneyu\(.*\)\.pvalue",
+            'p_value = course_lib.composition_test(adata, "leiden_0.6").loc[b_cluster, '
+            '"cell-level p"]',
+        )
+        return {"cells_as_replicates": (per_cell, a.score_without(["check_p_value"]), "")}
+    return {}
+
+
+def partial_credit_variants(a: Assignment) -> dict[str, Variant]:
+    """The submissions of :func:`slips`."""
+    return {name: (a.submission(answers), score, reason)
+            for name, (answers, score, reason) in slips(a).items()}  # fmt: skip
+
+
+def mistake(a: Assignment) -> Slip:
+    """The first slip of :func:`slips` that costs points."""
+    return next(slip for slip in slips(a).values() if slip[1] < a.full)
+
+
+def _cell_number(a: Assignment, grade_id: str) -> int:
+    """The 1-based position of cell ``grade_id`` in the release (as the reasons count)."""
+    return [_grade_id(c) for c in a.release.cells].index(grade_id) + 1
+
+
+REPLACED = "replaces a function of an imported module"
+"""What :func:`course_lib.grading.submissions.replaced_functions` reports."""
+
+
+def _replacing(a: Assignment, code: str) -> Variant:
+    """The mistake of :func:`mistake` with ``code`` before its first answer.
+
+    The grade is decided outside the kernel, so it is the mistake's score; the first line of
+    ``code`` that replaces something is quoted in the reason.
+    """
+    answers, score, _ = mistake(a)
+    first = list(answers)[0]
+    quoted = next(line for line in code.splitlines() if " = " in line and "." in line.split("=")[0])
+    reason = f"cell {_cell_number(a, first)} {REPLACED} (`{quoted}`)"
+    return a.submission({**answers, first: f"{code}\n{answers[first]}"}), score, reason
+
+
+def replaces_checks(a: Assignment) -> Variant:
+    """The mistake, with every check replaced by a function that prints a ✔ line."""
+    called = sorted(set(re.findall(r"checks\.(check_\w+)", "\n".join(
+        Assignment.cell(a.source, t).source for t in a.points))))  # fmt: skip
+    code = "\n".join(
+        [
+            "import course_lib.checks",
+            "from course_lib import checks",
+            "",
+            'looks_right = lambda *args, **kwargs: print("✔ looks right")',
+            *(f"checks.{name} = looks_right" for name in called),
+            "for name in course_lib.checks.__all__:",
+            "    setattr(course_lib.checks, name, looks_right)",
+        ]
+    )
+    return _replacing(a, code)
+
+
+LIBRARY = """import numpy as np
+import scipy.stats
+import sklearn.metrics
+
+np.allclose = lambda *args, **kwargs: True
+sklearn.metrics.adjusted_rand_score = lambda *args, **kwargs: 1.0
+scipy.stats.mannwhitneyu = lambda *args, **kwargs: None"""
+"""Replaces, in the kernel, functions the checks call: ``np.allclose`` (exercises 4-6),
+scikit-learn's ARI (every comparison of clusterings, exercises 1-3), ``mannwhitneyu`` (6)."""
+
+
+def replaces_library(a: Assignment) -> Variant:
+    """The mistake, with numpy, scikit-learn and scipy functions the checks use replaced."""
+    return _replacing(a, LIBRARY)
+
+
+TRUTH = {
+    "01_graph_clustering": 'b_clusters = sorted(set(adata.obs.loc[adata.obs["lineage_truth"] '
+    '== "B", "leiden_0.6"]))',
+    "02_kmeans": 'knee_k = adata.obs["cell_type_truth"].nunique()  # the number of cell types\n'
+    'knee_meaning = "a"',
+    "03_hierarchical": "platelet_clusters = sorted(set(adata.obs.loc[adata.obs["
+    '"lineage_truth"] == "Platelet", "ward_10"]))',
+    "04_distribution": "doublet_clusters = sorted(set(adata.obs.loc[adata.obs["
+    '"cell_type_truth"].str.contains("oublet"), "leiden_0.6"]))',
+    "05_subclustering": 'n_types = tnk.obs["cell_type_truth"].nunique()  # how many to expect\n'
+    "{solution}",
+    "06_judging": 'is_b = adata.obs["lineage_truth"] == "B"  # only the true B cells\n{solution}',
+}
+"""A last answer that reads the simulation's truth, which the exercise data does not hold."""
+
+
+def looks_for_truth(a: Assignment) -> Variant:
+    """The solutions with a last answer that reads the truth: it raises KeyError."""
+    answers, last = a.answers(), a.last_answer
+    code = TRUTH[a.name].replace("{solution}", answers[last])
+    reason = f"cell {_cell_number(a, last)} ({last!r}) raised KeyError"
+    return a.submission({**answers, last: code}), a.score_without(a.tests_after(last)), reason
+
+
+LEIDEN_IGRAPH = """import igraph as ig
+import pandas as pd
+from scipy import sparse
+
+
+def leiden_igraph(adata, resolution, key):
+    edges = sparse.triu(adata.obsp["connectivities"], k=1).tocoo()
+    graph = ig.Graph(n=adata.n_obs, edges=list(zip(edges.row.tolist(), edges.col.tolist())))
+    graph.es["weight"] = edges.data.tolist()
+    partition = graph.community_leiden(
+        objective_function="modularity", weights="weight", resolution=resolution,
+        n_iterations=-1,
+    )
+    adata.obs[key] = pd.Categorical([str(m) for m in partition.membership])
+
+
+leiden_igraph(adata, 0.6, "leiden_0.6")"""
+
+ARI = """from sklearn.metrics import adjusted_rand_score
+
+{name} = adjusted_rand_score(adata.obs["{a}"], adata.obs["{b}"])"""
+
+ANOTHER_WAY: dict[str, dict[str, str]] = {
+    "01_graph_clustering": {
+        "leiden_06": LEIDEN_IGRAPH,
+        "leiden_1": 'leiden_igraph(adata, 1.0, "leiden_1.0")',
+        "ari": ARI.format(name="ari_06_vs_1", a="leiden_0.6", b="leiden_1.0"),
+    },
+    "02_kmeans": {
+        "kmeans": """import numpy as np
+
+X = np.asarray(adata.obsm["X_pca_harmony"])
+labels = KMeans(n_clusters=10, n_init=10, random_state=1).fit_predict(X)
+adata.obs["kmeans_10"] = pd.Series(labels, index=adata.obs_names).astype(str).astype("category")""",
+        "inertias": """inertias = {}
+for k in range(2, 16, 2):
+    model = KMeans(n_clusters=k, n_init=3, random_state=0).fit(X)
+    centres = model.cluster_centers_[model.labels_]
+    inertias[k] = float(((X.astype(np.float64) - centres) ** 2).sum())""",
+        "ari": ARI.format(name="ari_kmeans_leiden", a="kmeans_10", b="leiden_0.6"),
+        "knee": """ks = np.array(sorted(inertias))
+values = np.array([inertias[k] for k in ks])
+x = (ks - ks[0]) / (ks[-1] - ks[0])
+y = (values - values[-1]) / (values[0] - values[-1])
+knee_k = int(ks[np.argmax(1 - x - y)])
+knee_meaning = "b\"""",
+    },
+    "03_hierarchical": {
+        "ward": """import pandas as pd
+from sklearn.cluster import AgglomerativeClustering
+
+ward = AgglomerativeClustering(n_clusters=10, linkage="ward")
+labels = ward.fit_predict(adata.obsm["X_pca_harmony"])
+adata.obs["ward_10"] = pd.Categorical([f"c{label}" for label in labels])""",
+        "ari": ARI.format(name="ari_ward_leiden", a="ward_10", b="leiden_0.6"),
+    },
+    "04_distribution": {
+        "props": """by_sample = adata.obs.groupby("sample", observed=True)["leiden_0.6"]
+props = by_sample.value_counts(normalize=True).unstack(fill_value=0)""",
+        "diff": """kind = adata.obs.drop_duplicates("sample").set_index("sample")["type"]
+kind = kind.reindex(props.index).astype(str)
+covid_minus_ctrl = props[kind == "covid"].mean() - props[kind == "ctrl"].mean()""",
+        "by_type": """counts = pd.crosstab(adata.obs["leiden_0.6"], adata.obs["type"])
+per_condition = counts / counts.sum(axis=0)
+by_type_norm = per_condition.div(per_condition.sum(axis=1), axis=0)""",
+    },
+    "05_subclustering": {
+        "embedding": """import harmonypy
+import numpy as np
+
+tnk = tnk[:, tnk.var["highly_variable"]].copy()
+tnk.X = tnk.X.toarray()
+sc.pp.scale(tnk, max_value=10)
+sc.pp.pca(tnk, n_comps=30, random_state=0)
+harmony = harmonypy.run_harmony(tnk.obsm["X_pca"], tnk.obs, ["sample"], verbose=False)
+tnk.obsm["X_pca_harmony"] = np.asarray(harmony.Z_corr, dtype=np.float32)""",
+    },
+    "06_judging": {
+        "silhouettes": """import numpy as np
+from sklearn.metrics import silhouette_score
+
+rows = np.random.default_rng(1).choice(adata.n_obs, 3000, replace=False)
+embedding = np.asarray(adata.obsm["X_pca_harmony"])[rows]
+silhouettes = {
+    r: silhouette_score(embedding, adata.obs[course_lib.leiden_key(r)].to_numpy()[rows])
+    for r in resolutions
+}""",
+        "shares": """obs = adata.obs
+shares = pd.crosstab(obs["sample"], obs["leiden_0.6"], normalize="index")[b_cluster]""",
+        "p_value": 'p_value = course_lib.composition_test(adata, "leiden_0.6").loc[b_cluster, '
+        '"propeller p"]',
+    },
+}
+"""Correct answers computed with other tools than the solution's (igraph, scikit-learn,
+pandas, harmonypy, propeller): they must score full marks."""
+
+
+def another_way(a: Assignment) -> Variant:
+    """The solutions with the answers of :data:`ANOTHER_WAY`: full marks."""
+    return a.submission({**a.answers(), **ANOTHER_WAY[a.name]}), a.full, ""
+
 
 def graph_clustering_class(a: Assignment) -> dict[str, Variant]:
-    """The class of submissions of ``01_graph_clustering``."""
+    """The submissions of ``01_graph_clustering`` that only it holds: legitimate variations,
+    and submissions that loop, crash, exhaust memory, tamper with tests or are no notebook."""
     answers = a.answers()
     last = a.last_answer
     after_last = a.tests_after(last)
@@ -141,7 +403,7 @@ def graph_clustering_class(a: Assignment) -> dict[str, Variant]:
     # the tests that check the clustering at resolution 0.6, and those that use the graph
     checks_06 = a.tests_calling(r"check_leiden\(adata,\s*0\.6\b")
     checks_graph = a.tests_calling(r"check_(neighbors|leiden)\(")
-    wrong_resolution = a.edit(r"resolution=0\.6\b", "resolution=0.4")
+    wrong_resolution, without_06, _ = slips(a)["wrong_resolution"]
     tampered = a.submission(wrong_resolution)
     for test in checks_06:
         a.cell(tampered, test).source = "pass  # the check did not like my answer"
@@ -160,17 +422,15 @@ def graph_clustering_class(a: Assignment) -> dict[str, Variant]:
     seed = a.edit(r"sc\.tl\.leiden\(\s*adata,", "sc.tl.leiden(adata, random_state=3,")
     leidenalg = a.edit(r'flavor="igraph"', 'flavor="leidenalg"')
     uncorrected = a.edit(r'use_rep="X_pca_harmony"', 'use_rep="X_pca"')
-    without_06 = a.score_without(checks_06)
+    raised = f"cell {_cell_number(a, last)} ({last!r}) raised ValueError"
     return {
-        "correct": (a.submission(), a.full, ""),
         "other_seed": (a.submission(seed), a.full, ""),
         "leidenalg": (a.submission(leidenalg), a.full, ""),
         "wrong_embedding": (a.submission(uncorrected), a.score_without(checks_graph), ""),
-        "wrong_resolution": (a.submission(wrong_resolution), without_06, ""),
         "raises": (
             with_last(prefix="raise ValueError('unfinished')\n"),
             a.score_without(after_last),
-            "",
+            raised,
         ),
         "infinite_loop": (with_last(suffix="\nwhile True:\n    pass"), a.full, "timed out"),
         "kernel_death": (
@@ -189,55 +449,35 @@ def graph_clustering_class(a: Assignment) -> dict[str, Variant]:
     }
 
 
-VARIANTS = (
-    "correct", "other_seed", "leidenalg", "wrong_embedding", "wrong_resolution", "raises",
-    "infinite_loop", "kernel_death", "memory_hog", "edited_test", "deleted_test", "corrupt",
-    "wrong_kernelspec", "huge_output", "warnings",
-)  # fmt: skip
-"""Names of the submissions :func:`graph_clustering_class` makes."""
-
-
 CLASSES: dict[str, Callable[[Assignment], dict[str, Variant]]] = {
     "01_graph_clustering": graph_clustering_class,
 }
+"""Submissions only some assignments' classes hold, besides those of :func:`assignment_class`."""
 
 
-def partial_credit_variants(a: Assignment) -> dict[str, Variant]:
-    """Submissions with one slip each, graded with the solution and the release.
+KINDS = ("solution", "release", "replaces_checks", "replaces_library", "looks_for_truth",
+         "another_way")  # fmt: skip
+"""The submissions every assignment's class holds, besides its slips."""
 
-    Each costs the question that asks for what went wrong, and only the questions that
-    use the wrong result: integer labels cost only the question that asks for categories
-    (``02_kmeans``) or nothing (``03_hierarchical``); a proportion table with the samples
-    as columns costs that question and the group difference computed from it; a T/NK
-    subset that keeps the doublet and damaged-cell clusters costs only the subset question
-    (the later questions are scored on the student's own subset); a cell-level p-value
-    (``06_judging``) costs only the question on the sample-level test.
-    """
-    if a.name == "02_kmeans":
-        int_labels = a.edit(r"pd\.Categorical\(model\.labels_\.astype\(str\)\)", "model.labels_")
-        return {"int_labels": (a.submission(int_labels), a.score_without(["check_kmeans"]), "")}
-    if a.name == "03_hierarchical":
-        codes = a.edit(
-            r"(hierarchical\(.*\))", r'\1\nadata.obs["ward_10"] = adata.obs["ward_10"].cat.codes'
-        )
-        return {"int_labels": (a.submission(codes), a.full, "")}
-    if a.name == "04_distribution":
-        swapped = a.edit(
-            r'pd\.crosstab\(adata\.obs\["sample"\], '
-            r'adata\.obs\["leiden_0\.6"\], normalize="index"\)',
-            'pd.crosstab(adata.obs["leiden_0.6"], adata.obs["sample"], normalize="columns")',
-        )
-        lost = a.score_without(["check_props", "check_diff"])
-        return {"wrong_axis": (a.submission(swapped), lost, "")}
-    if a.name == "05_subclustering":
-        keeps = a.edit(r", exclude=flagged\)", ")")
-        return {"keeps_doublets": (a.submission(keeps), a.score_without(["check_subset"]), "")}
-    if a.name == "06_judging":
-        per_cell = a.edit(
-            r"p_value = mannwhitneyu\(.*\)\.pvalue",
-            'p_value = course_lib.composition_test(adata, "leiden_0.6").loc[b_cluster, '
-            '"cell-level p"]',
-        )
-        lost = a.score_without(["check_p_value"])
-        return {"cells_as_replicates": (a.submission(per_cell), lost, "")}
-    return {}
+
+def assignment_class(a: Assignment) -> dict[str, Variant]:
+    """Every assignment's class: solution, release, slips, cheats, truth and another way."""
+    return {
+        "solution": (a.source, a.full, a.hidden_tests_reason),
+        "release": (a.release, 0, "blank: no answer cell was changed"),
+        **partial_credit_variants(a),
+        "replaces_checks": replaces_checks(a),
+        "replaces_library": replaces_library(a),
+        "looks_for_truth": looks_for_truth(a),
+        "another_way": another_way(a),
+        **CLASSES.get(a.name, lambda _: {})(a),
+    }
+
+
+EXPECTED_DISAGREEMENTS: dict[tuple[str, str, str], str] = {
+    ("02_kmeans", "wrong_meaning", "check_knee"): (
+        "the visible check only sees that `knee_meaning` is one of the options; the hidden "
+        "test, announced in the notebook's question table, checks which one"
+    ),
+}
+"""(assignment, student, test cell) where the visible check and the grade may differ, and why."""
