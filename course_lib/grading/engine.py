@@ -91,6 +91,8 @@ def dask_client(scheduler: str | None = None, jobs: int = 1) -> Iterator[Any]:
     settings = {
         "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
         "distributed.scheduler.worker-saturation": 1.0,
+        # workers that may start multiprocessing children: the grading fork server (.task)
+        "distributed.worker.daemon": False,
     }
     with dask.config.set(settings):
         cluster = LocalCluster(

@@ -89,7 +89,7 @@ class JudgeAnswers(NbGraderPreprocessor):
     (passed) or an error output with the check's message (failed), which nbgrader's
     ``SaveAutoGrades`` scores as for any test cell. Its metadata ``scclust_grading`` says
     whether the visible check alone passed on the same answers (a cell with hidden tests can
-    fail them after a ✔; :func:`~.submissions.inspect_autograded` names such cells). The
+    fail them after a ✔; the grading tests compare the two on every graded cell). The
     notebook's metadata ``scclust_grading`` records the judge's references: how many were
     loaded from the class's file and computed here, and what the handoff found
     (:func:`.handoff.status`).

@@ -7,9 +7,10 @@
    cells, no students), the course ``nbgrader_config.py``, the memory-capped kernelspec,
    the class's reference answers (:mod:`.refcache`) and the student's files under
    ``submitted/``;
-2. runs ``python -m course_lib.grading.task <root> <assignment> <student>`` (:func:`main`:
-   nbgrader's ``Autograde`` then ``GenerateFeedback``) as a child process with a wall-clock
-   limit, past which the child and its kernel are killed; its environment names the
+2. runs :func:`main` (nbgrader's ``Autograde`` then ``GenerateFeedback``) in a child
+   process with a wall-clock limit, past which the child and its kernel are killed
+   (:func:`run_grading_process`: forked from the worker's fork server, which imported
+   nbgrader and the checks once, or a new interpreter); its environment names the
    reference file and the SHA-256 the client computed (:mod:`.handoff`), which the child
    checks and reads, then deletes, before the submission's kernel starts: the child judges
    every test cell itself (:mod:`.judge`), the kernel only records the answers;
@@ -25,6 +26,7 @@ client too.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -39,6 +41,9 @@ import course_lib
 
 from .config import GRADER_KERNEL, skip_unused_imports
 from .handoff import handoff_env, receive
+
+PRELOAD = "course_lib.grading.preload"
+"""The module a worker's fork server imports once for all its grading processes."""
 
 REFERENCES_FILE = "references.npz"
 """The class's reference answers in a private course directory, until the judge reads them."""
@@ -236,25 +241,11 @@ def autograde_task(task: GradingTask) -> GradingOutcome:
             (root / REFERENCES_FILE).write_bytes(task.references)
             env |= handoff_env(root / REFERENCES_FILE, task.references_sha256)
         log_path = root / "grading.log"
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "course_lib.grading.task", str(root), a, student],
-                cwd=root,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                process.wait(timeout=task.wall_limit)
-                timed_out = False
-            except subprocess.TimeoutExpired:
-                kill_tree(process.pid)
-                process.wait()
-                timed_out = True
+        returncode, timed_out = run_grading_process(root, a, student, env, log_path,
+                                                    task.wall_limit)  # fmt: skip
         outcome = GradingOutcome(
             student=student,
-            success=process.returncode == 0 and not timed_out,
+            success=returncode == 0 and not timed_out,
             timed_out=timed_out,
             log=log_path.read_text(errors="replace"),
         )
@@ -270,6 +261,73 @@ def autograde_task(task: GradingTask) -> GradingOutcome:
         return outcome
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def run_grading_process(
+    root: Path, assignment: str, student: str, env: dict[str, str], log_path: Path,
+    wall_limit: float,
+) -> tuple[int | None, bool]:
+    """Run :func:`main` in a process of its own, killed with its kernel past ``wall_limit``.
+
+    The process is forked from this worker's ``multiprocessing`` fork server, which imported
+    :mod:`.preload` once; where this process may not have children of that kind (a daemonic
+    process, as ``dask worker`` starts by default), it is a new interpreter
+    (``python -m course_lib.grading.task``), which imports them itself. Either way it runs
+    in ``root`` with environment ``env``, its output in ``log_path``.
+
+    Parameters
+    ----------
+    root, assignment, student
+        As for :func:`main`.
+    env
+        The process's environment (:func:`worker_env`, and the references' handoff).
+    log_path
+        File receiving its standard output and error.
+    wall_limit
+        Seconds it may run.
+
+    Returns
+    -------
+    tuple of (int or None, bool)
+        Its exit code, and whether the wall-clock limit stopped it.
+    """
+    if multiprocessing.current_process().daemon:
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "course_lib.grading.task", str(root), assignment,
+                 student],
+                cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            try:
+                return process.wait(timeout=wall_limit), False
+            except subprocess.TimeoutExpired:
+                kill_tree(process.pid)
+                return process.wait(), True
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([PRELOAD])
+    child = context.Process(target=_forked_main, name=f"grading {student}",
+                            args=(str(root), assignment, student, env, str(log_path)))  # fmt: skip
+    child.start()
+    child.join(wall_limit)
+    timed_out = child.is_alive()
+    if timed_out:
+        kill_tree(child.pid)
+        child.join()
+    return child.exitcode, timed_out
+
+
+def _forked_main(root: str, assignment: str, student: str, env: dict[str, str],
+                 log_path: str) -> None:  # fmt: skip
+    """:func:`main` in a process forked from the fork server, set up as a new one would be."""
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(root)
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    sys.exit(main(root, assignment, student))
 
 
 def _read_gradebook(root: Path, assignment: str, student: str, outcome: GradingOutcome) -> None:

@@ -25,13 +25,15 @@ Measured, one after the other on this machine:
    and wall time per submission, and whether the two grades.csv are identical.
 3. The same class graded on a separate local cluster: `dask scheduler --host 127.0.0.1
    --port 0 --no-dashboard` and `dask worker --nworkers 2 --nthreads 1 --memory-limit 2GiB
-   --no-dashboard` (the venv's `dask`, as tests/test_grading_dask.py starts them), via
+   --no-dashboard` (the venv's `dask`, non-daemonic as the README advises, so that each
+   worker forks its grading processes from a preloaded server), via
    `--scheduler tcp://...`: wall time of the grading command (the cluster's start-up is
    reported apart), and whether its grades.csv is identical too. The processes are stopped
    at the end, also on error.
 
 Besides wall time, every run records its CPU seconds (user + system of the command and
-every process it waited for: workers, grading processes, kernels), which the load of a
+every process it started: workers, fork servers, grading processes, kernels; the script
+adopts orphaned descendants to count them), which the load of a
 shared machine changes far less than wall time, and the load average before and after.
 
 The exercises load the dataset from the cache (`SCCLUST_CACHE_DIR` or
@@ -45,6 +47,8 @@ recorded with them.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import json
 import os
 import re
@@ -73,8 +77,41 @@ def _env() -> dict[str, str]:
     return env
 
 
+PR_SET_CHILD_SUBREAPER = 36
+"""Linux ``prctl`` option: orphaned descendants are re-parented to this process, not init."""
+
+_STARTED: set[int] = set()
+"""Processes this script started and stops itself (the external Dask cluster)."""
+
+
+def _become_subreaper() -> None:
+    """Adopt this script's orphaned descendants (Linux), so their CPU time is counted.
+
+    A local Dask worker's grading fork server (course_lib.grading.task) exits a moment after
+    its worker; adopted by init, its CPU time and its grading processes' would be lost.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _reap_orphans(timeout: float = 20.0) -> None:
+    """Wait for the adopted descendants to exit, and reap them (their CPU time is then ours)."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        orphans = [p.pid for p in psutil.Process().children() if p.pid not in _STARTED]
+        if not orphans:
+            return
+        for pid in orphans:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.1)
+
+
 def _children_cpu() -> float:
-    """CPU seconds (user + system) of this process's finished and waited-for descendants."""
+    """CPU seconds (user + system) of this process's finished descendants, orphans included."""
+    _reap_orphans()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -214,14 +251,16 @@ def make_class(assignment: str, size: int, folder: Path) -> list[str]:
 
 
 def _popen(*args: str) -> subprocess.Popen:
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [str(BIN / "dask"), *args],
         cwd=ROOT,
-        env=_env(),
+        env={**_env(), "DASK_DISTRIBUTED__WORKER__DAEMON": "False"},  # as the README says
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    _STARTED.add(process.pid)
+    return process
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
@@ -406,6 +445,7 @@ def main() -> None:
         help="where to write the Markdown table (default: %(default)s)",
     )
     args = parser.parse_args()
+    _become_subreaper()
     start = time.perf_counter()
     report: dict = {"machine": machine(), "assignments": args.assignments}
     report["load_average"] = {"start": os.getloadavg()[0]}
