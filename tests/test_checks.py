@@ -1164,13 +1164,6 @@ def test_mostly_ignores_label_names():
     assert scores.mostly(labels.map({"a": "z", "b": "y", "c": "x"}), truth) == ["z"]
 
 
-def test_subset_precision_recall(answered):
-    is_tnk = answered.obs[LINEAGE_KEY] == scores.TNK_LINEAGE
-    assert scores.subset_precision_recall(answered, answered.obs_names[is_tnk]) == (1.0, 1.0)
-    assert scores.subset_precision_recall(answered, answered.obs_names)[1] == 1.0
-    assert scores.subset_precision_recall(answered, [])[0] == 0.0
-
-
 def test_doublet_precision_recall():
     labels = pd.Series(["a", "a", "b", "b", "c"])
     is_doublet = pd.Series([True, True, True, False, False])  # 'a' is mostly doublets

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score, silhouette_samples
 
-from ..defaults import HARMONY_KEY, LINEAGE_KEY
+from ..defaults import HARMONY_KEY
 from ..tl import sample_cells
 from .references import REFERENCE_SEEDS, reference_knn, reference_leiden
 from .thresholds import COUNT_RANGE, MAJORITY, UNCORRECTED_MATCH_ARI
@@ -262,30 +262,6 @@ def mostly(labels: pd.Series, truth: pd.Series) -> list[str]:
     """
     share = truth.groupby(labels.astype(str)).mean()
     return [str(c) for c in share.index[share > MAJORITY]]
-
-
-def subset_precision_recall(ref: ad.AnnData, cells: Iterable[str]) -> tuple[float, float]:
-    """Precision and recall of a T/NK subset against the truth, as the subset check judges it.
-
-    Parameters
-    ----------
-    ref
-        Prepared data with ``obs['lineage_truth']``.
-    cells
-        The subset's ``obs_names``.
-
-    Returns
-    -------
-    ``(precision, recall)`` (:func:`precision_recall`); doublets and low-quality cells count
-    against precision.
-
-    Examples
-    --------
-    >>> subset_precision_recall(adata, tnk.obs_names)  # doctest: +SKIP
-    (0.996, 0.999)
-    """
-    is_tnk = ref.obs[LINEAGE_KEY].astype(str).to_numpy() == TNK_LINEAGE
-    return precision_recall(ref.obs_names.isin(list(cells)), is_tnk)
 
 
 def doublet_precision_recall(

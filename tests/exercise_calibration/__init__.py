@@ -29,10 +29,8 @@ from .answers import chapter_subset, clustered, doublet_candidates, rerun_subset
 from .choices import (
     doublet_spread,
     hvg_spread,
-    lineage_spread,
     share_spread,
     subcluster_spread,
-    subset_spread,
 )
 from .clusterings import inertia_spread, kmeans_spread, knn_spread, leiden_spread, ward_spread
 from .judging import composition_p_spread, silhouette_spread, stability_spread
@@ -51,12 +49,10 @@ __all__ = [
     "kmeans_spread",
     "knn_spread",
     "leiden_spread",
-    "lineage_spread",
     "rerun_subset",
     "silhouette_spread",
     "stability_spread",
     "subcluster_spread",
-    "subset_spread",
     "share_spread",
     "ward_spread",
 ]

@@ -12,9 +12,6 @@ from course_lib.checks.scores import (
     doublet_precision_recall,
     hvg_overlap,
     leiden_score,
-    mostly,
-    precision_recall,
-    subset_precision_recall,
 )
 from course_lib.defaults import HARMONY_KEY, LINEAGE_KEY, N_TOP_GENES, SAMPLE_KEY, TRUTH_KEY
 from course_lib.tl import qc_by_cluster, subset_from_raw
@@ -61,50 +58,6 @@ def share_spread(ref: ad.AnnData, lineage: str, clusterings: dict[str, pd.Series
         spread.legit[f"{lineage} clusters, {name}"] = float(shares[shares > 0.5].min())
         spread.wrong[f"other clusters, {name}"] = float(shares[shares <= 0.5].max())
     return spread
-
-
-def subset_spread(
-    ref: ad.AnnData, *, runs: tuple[tuple[int, str], ...] = RUNS
-) -> tuple[Spread, Spread]:
-    """Precision and recall of T/NK subsets chosen by chapter 5's rule from Leiden 0.6.
-
-    Parameters
-    ----------
-    ref
-        Prepared data with its kNN graph (Harmony) in ``obsp``.
-    runs
-        Leiden (seed, flavour) of the legitimate subsets.
-
-    Returns
-    -------
-    ``(precision, recall)`` :class:`Spread` s, scored as the check scores them
-    (:func:`~course_lib.checks.scores.subset_precision_recall`); wrong answers: the flagged
-    clusters kept, the subset plus the smallest other cluster (precision), T clusters only
-    (recall).
-
-    Examples
-    --------
-    >>> precision, recall = subset_spread(course_lib.load_integrated())  # doctest: +SKIP
-    """
-    precision, recall = Spread(), Spread()
-    for seed, flavor in runs:
-        data = clustered(ref, seed, flavor)
-        name = f"{flavor} seed {seed}"
-
-        def score(clusters: list[str], data: ad.AnnData = data) -> tuple[float, float]:
-            return subset_precision_recall(ref, data.obs_names[data.obs["l"].isin(clusters)])
-
-        chosen = chapter_subset(data, "l")
-        precision.legit[name], recall.legit[name] = score(chosen)
-        kept = chapter_subset(data, "l", exclude_flagged=False)
-        precision.wrong[f"flagged kept, {name}"] = score(kept)[0]
-        others = [c for c in data.obs["l"].cat.categories if c not in chosen]
-        sizes = data.obs["l"].value_counts()
-        smallest = min(others, key=lambda c: int(sizes[c]))
-        precision.wrong[f"plus smallest other, {name}"] = score([*chosen, smallest])[0]
-        t_only = chapter_subset(data, "l", with_nk=False)
-        recall.wrong[f"T only, {name}"] = score(t_only)[1]
-    return precision, recall
 
 
 def doublet_spread(
@@ -237,50 +190,3 @@ def subcluster_spread(
     labels = leiden_answer(old, HARMONY_KEY, resolution, seed, "igraph")
     spread.wrong["graph of the full data's embedding"] = leiden_score(labels, subset, resolution)
     return spread
-
-
-def lineage_spread(
-    ref: ad.AnnData, lineage: str = "B", *, clusterings: dict[str, pd.Series] | None = None
-) -> tuple[Spread, Spread]:
-    """Precision and recall (as :func:`course_lib.checks.check_lineage_clusters`) of
-    cluster choices for one lineage.
-
-    Parameters
-    ----------
-    ref
-        Prepared data with its kNN graph and ``obs['lineage_truth']``.
-    lineage
-        The lineage asked for.
-    clusterings
-        Cluster labels indexed by cell, by name; default Leiden 0.6 with igraph seed 0 and
-        leidenalg seed 1.
-
-    Returns
-    -------
-    ``(precision, recall)`` :class:`Spread` s; legitimate: the clusters made mostly of
-    ``lineage``; wrong: each of them alone (recall), and them plus any one other cluster
-    (precision).
-
-    Examples
-    --------
-    >>> precision, recall = lineage_spread(course_lib.load_integrated())  # doctest: +SKIP
-    """
-    if clusterings is None:
-        clusterings = {
-            f"{flavor} seed {seed}": clustered(ref, seed, flavor).obs["l"] for seed, flavor in RUNS
-        }
-    precision, recall = Spread(), Spread()
-    is_lineage = ref.obs[LINEAGE_KEY].astype(str) == lineage
-    for name, clustering in clusterings.items():
-        labels = clustering.astype(str).reindex(ref.obs_names)
-
-        def score(clusters: list[str], labels: pd.Series = labels) -> tuple[float, float]:
-            return precision_recall(labels.isin(clusters), is_lineage)
-
-        chosen = mostly(labels, is_lineage)
-        precision.legit[name], recall.legit[name] = score(chosen)
-        for other in pd.Index(sorted(set(labels))).difference(chosen):
-            precision.wrong[f"plus {other}, {name}"] = score([*chosen, other])[0]
-        for kept in chosen if len(chosen) > 1 else []:
-            recall.wrong[f"only {kept}, {name}"] = score([kept])[1]
-    return precision, recall

@@ -43,13 +43,7 @@ from course_lib.checks.scores import (
 from course_lib.defaults import HARMONY_KEY, RESOLUTIONS
 from course_lib.tl import hierarchical, sample_cells
 
-from .choices import (
-    doublet_spread,
-    hvg_spread,
-    lineage_spread,
-    subcluster_spread,
-    subset_spread,
-)
+from .choices import doublet_spread, hvg_spread, share_spread, subcluster_spread
 from .clusterings import inertia_spread, kmeans_spread, knn_spread, leiden_spread, ward_spread
 from .judging import FLAVORS, _clusterings, composition_p_spread, stability_spread
 from .spread import Spread
@@ -203,25 +197,17 @@ def measure(ref: ad.AnnData, build: str, partner: dict | None) -> tuple[list[dic
     add("inertia_error", inertia_spread(ref, seeds=(3, 4, 5)))
     add("ward_ari", ward_spread(ref, 10))
 
-    precision, recall = subset_spread(ref, runs=CHOICE_RUNS)
-    add("subset_precision", precision)
-    add("subset_recall", recall)
     precision, recall = doublet_spread(ref, runs=CHOICE_RUNS)
     add("doublet_precision", precision)
     add("doublet_recall", recall)
     from .answers import clustered
 
     clusterings = {f"{fl} seed {s}": clustered(ref, s, fl).obs["l"] for s, fl in CHOICE_RUNS}
-    precision, recall = lineage_spread(ref, clusterings=clusterings)
-    add("lineage_precision", precision)
-    add("lineage_recall", recall)
+    add("tnk_share", share_spread(ref, "T/NK", clusterings))
+    add("b_share", share_spread(ref, "B", clusterings))
     tree = cells_only(ref)
     hierarchical(tree, 10)
-    precision, recall = lineage_spread(
-        ref, "Platelet", clusterings={"Ward 10": tree.obs["ward_10"]}
-    )
-    add("platelet_precision", precision)
-    add("platelet_recall", recall)
+    add("platelet_share", share_spread(ref, "Platelet", {"Ward 10": tree.obs["ward_10"]}))
     add("hvg_overlap", hvg_spread(ref))
     add("subcluster_ari", subcluster_spread(ref, seeds=(3, 4, 5, 6, 7)))
 
@@ -230,7 +216,13 @@ def measure(ref: ad.AnnData, build: str, partner: dict | None) -> tuple[list[dic
     kept = {}
     add(
         "stability_excess",
-        stability_spread(ref, seeds=STABILITY_SEEDS, run_seeds=RUN_SEEDS, answers=kept),
+        stability_spread(ref, seeds=STABILITY_SEEDS, run_seeds=RUN_SEEDS, flavors=("igraph",),
+                         answers=kept),
+    )
+    add(
+        "stability_excess_leidenalg",
+        stability_spread(ref, seeds=STABILITY_SEEDS, run_seeds=RUN_SEEDS,
+                         flavors=("leidenalg",)),
     )
     answers["stability"] = kept
     if partner is not None:
