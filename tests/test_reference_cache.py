@@ -90,21 +90,29 @@ def test_stored_reference_is_used_instead_of_computing():
 
 # --------------------------------------------------------------- the kernel's handoff
 def test_handoff_keeps_only_a_file_with_the_clients_hash(tmp_path, monkeypatch):
+    key = ("inertia", "fingerprint", 3, 1, 0)
+    genuine = references.encode({key: 42.0})
     path = tmp_path / "references.npz"
-    path.write_bytes(b"genuine")
+    path.write_bytes(genuine)
     monkeypatch.setenv(handoff.FILE_ENV, str(path))
-    monkeypatch.setenv(handoff.SHA256_ENV, handoff.sha256(b"genuine"))
+    monkeypatch.setenv(handoff.SHA256_ENV, handoff.sha256(genuine))
+    references.clear_cache()
     assert handoff.receive() == "verified"
-    assert handoff.received() == b"genuine"
-    path.write_bytes(b"tampered later")  # read once: later changes do not matter
-    assert handoff.received() == b"genuine"
+    path.write_bytes(references.encode({key: 0.0}))  # read once: later changes do not matter
+    assert references.cached(key, lambda: pytest.fail("computed a handed-over one")) == 42.0
     assert handoff.FILE_ENV not in os.environ  # hidden from the student
 
+    references.clear_cache()
     monkeypatch.setenv(handoff.FILE_ENV, str(path))
-    monkeypatch.setenv(handoff.SHA256_ENV, handoff.sha256(b"genuine"))
+    monkeypatch.setenv(handoff.SHA256_ENV, handoff.sha256(genuine))
     assert handoff.receive() == "mismatch"
-    assert handoff.received() is None
+    assert references.cached(key, lambda: 1.0) == 1.0  # ignored: computed
+    path.write_bytes(b"not an archive")
+    monkeypatch.setenv(handoff.FILE_ENV, str(path))
+    monkeypatch.setenv(handoff.SHA256_ENV, handoff.sha256(b"not an archive"))
+    assert handoff.receive() == "undecodable"
     assert handoff.receive() == "none"
+    references.clear_cache()
 
 
 # ------------------------------------------------------------ the client's disk cache

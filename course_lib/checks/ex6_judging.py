@@ -37,7 +37,7 @@ from ._feedback import (
     require_adata,
     student_facing,
 )
-from .references import UNCORRECTED_KEY, reference_data
+from .references import UNCORRECTED_KEY, fingerprint, memoized, reference_data
 from .scores import (
     log10_distance,
     mean_silhouette,
@@ -66,17 +66,6 @@ _EMBEDDINGS = {
     "X_umap_uncorr": "the UMAP of the uncorrected data, a 2-D picture",
 }
 """The wrong embeddings a silhouette may have been measured in, and what they are."""
-
-_STABILITY: dict[tuple, pd.Series] = {}
-"""The stabilities of students' clusterings computed in this process, by data and settings."""
-
-
-def _digest(ref: ad.AnnData) -> str:
-    digest = hashlib.sha1(usedforsecurity=False)
-    digest.update("\0".join(ref.obs_names).encode())
-    digest.update(np.ascontiguousarray(ref.obsm[HARMONY_KEY]).tobytes())
-    return digest.hexdigest()
-
 
 def own_stability(
     labels: pd.Series,
@@ -122,30 +111,21 @@ def own_stability(
     digest = hashlib.sha1(usedforsecurity=False)
     digest.update("\0".join(labels.index).encode())
     digest.update("\0".join(labels.to_numpy()).encode())
-    key = (
-        _digest(ref),
-        digest.hexdigest(),
-        float(resolution),
-        int(random_state),
-        int(n_runs),
-        float(fraction),
-    )
-    if key not in _STABILITY:
+    key = ("stability", fingerprint(ref, HARMONY_KEY), digest.hexdigest(), float(resolution),
+           int(random_state), int(n_runs), float(fraction))  # fmt: skip
+
+    def compute() -> pd.Series:
         rows = ref.obs_names.get_indexer(labels.index)
         cells = ad.AnnData(
             obs=pd.DataFrame({"answer": labels.to_numpy()}, index=labels.index.copy()),
             obsm={HARMONY_KEY: np.asarray(ref.obsm[HARMONY_KEY])[rows]},
         )
-        stability = subsample_stability(
-            cells,
-            "answer",
-            resolution=resolution,
-            n_runs=n_runs,
-            fraction=fraction,
-            random_state=random_state,
-        )
-        _STABILITY[key] = stability.rename(index=str)
-    return _STABILITY[key]
+        stability = subsample_stability(cells, "answer", resolution=resolution,
+                                        n_runs=n_runs, fraction=fraction,
+                                        random_state=random_state)  # fmt: skip
+        return stability.rename(index=str)
+
+    return memoized(key, compute)
 
 
 def _run_seed(adata: ad.AnnData, run: str) -> int:

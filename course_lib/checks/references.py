@@ -7,11 +7,12 @@ embedding, so a second check (or the hidden test after the visible one) computes
 The reference labels are never shown to students.
 
 When grading, the grader computes the references an exercise needs once per class
-(:mod:`course_lib.grading.refcache`) and hands them to each grading kernel as a file whose
-SHA-256 it checks (:mod:`course_lib.grading.handoff`); :func:`cached` takes a reference
-from there before computing it. :func:`encode` and :func:`decode` convert references to and
-from that file, a NumPy ``.npz`` archive read without pickle. :func:`reference_counts` says
-how many references this process computed and how many it took from the file.
+(:mod:`course_lib.grading.refcache`) and hands them to each grading process as a file whose
+SHA-256 it checks (:mod:`course_lib.grading.handoff`, which passes them to
+:func:`use_store`); :func:`cached` takes a reference from there before computing it.
+:func:`encode` and :func:`decode` convert references to and from that file, a NumPy
+``.npz`` archive read without pickle. :func:`reference_counts` says how many references
+this process computed and how many it took from the file.
 
 Examples
 --------
@@ -28,7 +29,7 @@ import json
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import anndata as ad
@@ -61,6 +62,7 @@ and flavour (and machine, scanpy issue 2014); several references make the score 
 
 _REFERENCE_DATA: dict[str, ad.AnnData] = {}
 _CACHE: dict[tuple, Any] = {}
+_MEMO: dict[tuple, Any] = {}
 _COUNTS: Counter[str] = Counter()
 _RECORDERS: list[list[tuple]] = []
 _STORE: dict[str, dict[tuple, Any]] = {}
@@ -93,7 +95,8 @@ def reference_data(reference: ad.AnnData | None = None) -> ad.AnnData:
     return _REFERENCE_DATA["course"]
 
 
-def _fingerprint(ref: ad.AnnData, rep: str) -> str:
+def fingerprint(ref: ad.AnnData, rep: str) -> str:
+    """SHA-1 of the cells' names and the embedding ``rep``: what a cached value was computed on."""
     digest = hashlib.sha1(usedforsecurity=False)
     digest.update("\0".join(ref.obs_names).encode())
     digest.update(np.ascontiguousarray(ref.obsm[rep]).tobytes())
@@ -107,8 +110,9 @@ def _cell_digest(names: pd.Index) -> str:
 def cached(key: tuple, compute: Callable[[], R]) -> R:
     """``compute()``, computed once per process for each ``key``, or the stored reference.
 
-    A reference the grader handed over (:func:`use_store`, or the kernel's verified file,
-    :func:`course_lib.grading.handoff.received`) is taken instead of computing it.
+    A reference the grader handed over (:func:`use_store`, called by the grading process
+    with the verified file, :func:`course_lib.grading.handoff.receive`) is taken instead of
+    computing it.
     """
     for keys in _RECORDERS:
         keys.append(key)
@@ -123,17 +127,20 @@ def cached(key: tuple, compute: Callable[[], R]) -> R:
     return _CACHE[key]
 
 
-def _stored() -> dict[tuple, Any]:
-    """The references handed to this process, decoded once (empty when there are none)."""
-    if "store" not in _STORE:
-        from ..grading.handoff import received
+def memoized(key: tuple, compute: Callable[[], R]) -> R:
+    """``compute()``, once per process for each ``key``, for values of a student's answer.
 
-        data = received()
-        _STORE["store"] = {}
-        if data is not None:
-            with suppress(ValueError):  # not an archive: compute every reference
-                _STORE["store"] = decode(data)
-    return _STORE["store"]
+    Unlike :func:`cached`, these are not references: never stored, handed over or counted;
+    :func:`clear_cache` forgets them too.
+    """
+    if key not in _MEMO:
+        _MEMO[key] = compute()
+    return _MEMO[key]
+
+
+def _stored() -> dict[tuple, Any]:
+    """The references handed to this process (:func:`use_store`); empty when there are none."""
+    return _STORE.get("store", {})
 
 
 def use_store(data: bytes) -> dict[tuple, Any]:
@@ -206,6 +213,7 @@ def clear_cache() -> None:
     The next check computes (or loads) them again; :func:`reference_counts` is reset.
     """
     _CACHE.clear()
+    _MEMO.clear()
     _STORE.clear()
     _COUNTS.clear()
 
@@ -366,7 +374,7 @@ def reference_graph(ref: ad.AnnData, rep: str = HARMONY_KEY) -> ad.AnnData:
         sc.pp.neighbors(graph, n_neighbors=N_NEIGHBORS, use_rep=rep, random_state=SEED)
         return graph
 
-    return cached(("graph", _fingerprint(ref, rep)), compute)
+    return cached(("graph", fingerprint(ref, rep)), compute)
 
 
 def reference_leiden(
@@ -409,7 +417,7 @@ def reference_leiden(
         sc.tl.leiden(graph, resolution=resolution, random_state=seed, key_added="ref", **options)
         return graph.obs["ref"].astype(str)
 
-    key = ("leiden", _fingerprint(ref, rep), float(resolution), seed, flavor)
+    key = ("leiden", fingerprint(ref, rep), float(resolution), seed, flavor)
     return cached(key, compute)
 
 
@@ -445,7 +453,7 @@ def reference_inertia(
         model = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
         return float(model.fit(np.asarray(ref.obsm[rep])).inertia_)
 
-    return cached(("inertia", _fingerprint(ref, rep), int(k), n_init, seed), compute)
+    return cached(("inertia", fingerprint(ref, rep), int(k), n_init, seed), compute)
 
 
 def reference_ward(
@@ -479,7 +487,7 @@ def reference_ward(
         labels = model.fit_predict(np.asarray(ref.obsm[rep]))
         return pd.Series(labels.astype(str), index=ref.obs_names)
 
-    return cached(("ward", _fingerprint(ref, rep), int(k), linkage), compute)
+    return cached(("ward", fingerprint(ref, rep), int(k), linkage), compute)
 
 
 def reference_knn(ref: ad.AnnData, rep: str, n_neighbors: int) -> np.ndarray:
@@ -499,7 +507,7 @@ def reference_knn(ref: ad.AnnData, rep: str, n_neighbors: int) -> np.ndarray:
         search = NearestNeighbors(n_neighbors=n_neighbors).fit(np.asarray(ref.obsm[rep]))
         return search.kneighbors(return_distance=False)
 
-    return cached(("exact_knn", _fingerprint(ref, rep), n_neighbors), compute)
+    return cached(("exact_knn", fingerprint(ref, rep), n_neighbors), compute)
 
 
 def reference_hvg(

@@ -7,11 +7,11 @@ grading process. That process (:func:`course_lib.grading.task.main`) calls :func
 before the submission's kernel starts: it removes both variables from the environment,
 reads the file once and keeps its bytes only if their SHA-256 is the one the client
 computed; the task then deletes the file. The checks the judge runs in that process
-(:mod:`.judge`) take references from :func:`received`
-(:func:`course_lib.checks.references.cached`) and compute the others themselves, as they
+(:mod:`.judge`) take the references :func:`receive` passed to
+:func:`course_lib.checks.references.use_store` and compute the others themselves, as they
 do when no file was handed over (a student's own notebook) or the file did not match.
 
-Standard library only: every grading process imports this module.
+Standard library only at import time: every grading process imports this module.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ FILE_ENV = "SCCLUST_GRADING_REFERENCES"
 SHA256_ENV = "SCCLUST_GRADING_REFERENCES_SHA256"
 """Environment variable of the grading process: SHA-256 of the reference file (hex)."""
 
-_RECEIVED: dict[str, bytes | str] = {}
+_RECEIVED: dict[str, str] = {}
 
 
 def sha256(data: bytes) -> str:
@@ -62,8 +62,9 @@ def receive() -> str:
     -------
     str
         ``"none"`` (nothing handed over), ``"verified"`` (the file's SHA-256 matched; its
-        bytes are kept), ``"mismatch"`` or ``"unreadable"`` (ignored: the checks compute
-        every reference themselves).
+        references go to :func:`course_lib.checks.references.use_store`), ``"mismatch"``,
+        ``"unreadable"`` or ``"undecodable"`` (ignored: the checks compute every reference
+        themselves).
     """
     path, digest = os.environ.pop(FILE_ENV, None), os.environ.pop(SHA256_ENV, None)
     _RECEIVED.clear()
@@ -77,15 +78,14 @@ def receive() -> str:
         else:
             status = "verified" if sha256(data) == digest.lower() else "mismatch"
             if status == "verified":
-                _RECEIVED["data"] = data
+                from ..checks.references import use_store
+
+                try:
+                    use_store(data)
+                except ValueError:
+                    status = "undecodable"
     _RECEIVED["status"] = status
     return status
-
-
-def received() -> bytes | None:
-    """The verified reference file's bytes, or ``None`` when none was handed over intact."""
-    data = _RECEIVED.get("data")
-    return data if isinstance(data, bytes) else None
 
 
 def status() -> str:
