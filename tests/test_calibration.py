@@ -47,9 +47,11 @@ def report(name: str, spread: calibration.Spread) -> None:
 @pytest.mark.parametrize("resolution", [0.6, 1.0])
 def test_leiden_thresholds(course_data, resolution):
     """A clustering passes when its ARI reaches the threshold and its count is in range:
-    every legitimate answer does, no wrong one (resolution 2 fails by its count)."""
+    every legitimate answer does (neighbouring resolutions the question accepts included),
+    no wrong one (resolution 3 at 1.0 fails by its count)."""
+    near, far = calibration.NEIGHBOUR_RESOLUTIONS[resolution]
     spread = calibration.leiden_spread(
-        course_data, resolution, seeds=(3, 4), wrong_resolutions=(2.0, 3.0)
+        course_data, resolution, seeds=(3, 4), wrong_resolutions=far, near_resolutions=near
     )
     report(f"Leiden {resolution}", spread)
     refs = [
@@ -60,7 +62,8 @@ def test_leiden_thresholds(course_data, resolution):
     print(f"  counts accepted {low}-{high}: {spread.counts}")
 
     def accepted(name: str, score: float) -> bool:
-        return score >= thresholds.LEIDEN_MIN_ARI and low <= spread.counts[name] <= high
+        return (score >= thresholds.LEIDEN_MIN_ARI[resolution]
+                and low <= spread.counts[name] <= high)  # fmt: skip
 
     assert all(accepted(name, score) for name, score in spread.legit.items())
     assert not any(accepted(name, score) for name, score in spread.wrong.items())

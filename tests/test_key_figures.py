@@ -61,49 +61,58 @@ def test_key_figure_on_this_machine(glued, chapter, figure):
     )
 
 
-@pytest.mark.parametrize(("chapter", "figure"), FIGURES)
-def test_expectation_is_well_formed(chapter, figure):
+def _well_formed(chapter: str, figure: str) -> list[str]:
     expected = EXPECTED[chapter][figure]
-    assert expected.get("why"), f"{figure}: say why the expectation holds"
+    found = [] if expected.get("why") else ["say why the expectation holds"]
     kinds = [kind for kind in UNCOMPARED if kind in expected]
-    assert compared(expected) != bool(kinds), f"{figure}: compared, or a label/timing, not both"
+    if compared(expected) == bool(kinds):
+        found.append("compared, or a label/timing, not both")
     if "label" in expected:
-        for other in expected.get("checked_by", []):
-            assert compared(EXPECTED[chapter][other]), f"{figure}: {other} must be compared"
+        found += [f"{other} must be compared" for other in expected.get("checked_by", [])
+                  if not compared(EXPECTED[chapter][other])]  # fmt: skip
+    return found
 
 
-@pytest.mark.parametrize(("chapter", "figure"), FIGURES)
-def test_expectation_covers_the_calibration(chapter, figure):
-    expected = EXPECTED[chapter][figure]
+def _covers_the_calibration(figure: str, expected: dict) -> list[str]:
     measured = [r for r in CALIBRATION if r["figure"] == figure and r["variant"] == "course"]
-    assert {(r["seed"], r["threads"]) for r in measured} >= {
-        (seed, threads) for seed in ("0", "1", "2") for threads in ("1", "2")
-    }, f"{figure}: calibrate over seeds 0-2 and 1 and 2 threads (make calibrate)"
+    builds = {(seed, threads) for seed in ("0", "1", "2") for threads in ("1", "2")}
+    if not {(r["seed"], r["threads"]) for r in measured} >= builds:
+        return ["calibrate over seeds 0-2 and 1 and 2 threads (make calibrate)"]
     if not compared(expected):
-        return
+        return []
     failures = [(r["seed"], r["threads"], r["value"], problem(expected, r["value"]))
-                for r in measured if problem(expected, r["value"])]
-    assert not failures, f"{figure}: calibrated values fail the expectation: {failures}"
+                for r in measured if problem(expected, r["value"])]  # fmt: skip
+    return [f"calibrated values fail the expectation: {failures}"] if failures else []
 
 
-@pytest.mark.parametrize(("chapter", "figure"), FIGURES)
-def test_nearest_wrong_value_fails_the_expectation(chapter, figure):
-    expected = EXPECTED[chapter][figure]
+def _wrong_value_fails(figure: str, expected: dict) -> list[str]:
     if not compared(expected):
-        return
+        return []
     if "wrong" in expected:
-        wrong = expected["wrong"]
-        assert wrong.get("what"), f"{figure}: say what the wrong value is"
-        values = [wrong["value"]]
+        if not expected["wrong"].get("what"):
+            return ["say what the wrong value is"]
+        values = [expected["wrong"]["value"]]
     else:
         values = [r["value"] for r in CALIBRATION
-                  if r["figure"] == figure and r["variant"] == "uncorrected"]
-        assert values, f"{figure}: no uncorrected value; name a wrong value in the .yml"
-    for value in values:
-        assert problem(expected, value), (
-            f"{figure}: the wrong value {value!r} passes the expectation {expected}; narrow it "
-            "or name a nearer wrong value"
-        )
+                  if r["figure"] == figure and r["variant"] == "uncorrected"]  # fmt: skip
+        if not values:
+            return ["no uncorrected value; name a wrong value in the .yml"]
+    return [f"the wrong value {value!r} passes the expectation {expected}; narrow it or name "
+            "a nearer wrong value" for value in values if not problem(expected, value)]  # fmt: skip
+
+
+def test_every_expectation_is_well_formed_calibrated_and_fails_its_wrong_value():
+    """Each entry of tests/key_figures/*.yml: says why, covers every calibrated build (seeds
+    0-2 x 1 and 2 threads) and fails its nearest wrong value (named, or the uncorrected
+    variant's). One test for the whole table: the failures are listed together."""
+    failures = [
+        f"{chapter}: {figure}: {found}"
+        for chapter, figure in FIGURES
+        for found in (_well_formed(chapter, figure)
+                      + _covers_the_calibration(figure, EXPECTED[chapter][figure])
+                      + _wrong_value_fails(figure, EXPECTED[chapter][figure]))
+    ]  # fmt: skip
+    assert FIGURES and not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -156,7 +156,8 @@ def check_leiden(
     The labels in ``obs[key]`` are compared, by the adjusted Rand index (ARI), with Leiden
     clusterings of the course data's Harmony kNN graph at ``resolution`` (seeds
     :data:`~course_lib.checks.references.REFERENCE_SEEDS`): the best ARI must reach
-    :data:`~course_lib.checks.thresholds.LEIDEN_MIN_ARI` and the number of clusters lie
+    :data:`~course_lib.checks.thresholds.LEIDEN_MIN_ARI` (by resolution) and the number of
+    clusters lie
     in the range around theirs. Label names, label types and the tool do not matter. When
     the labels are wrong, the recorded resolution and graph (``adata.uns``) and the
     agreement with a clustering of the uncorrected PCA name the mistake.
@@ -192,12 +193,17 @@ def check_leiden(
         f"`sc.tl.leiden` takes `resolution=` ({resolution:g} here) and `key_added=`, the `obs` "
         f"column ({key!r}); see chapter 1, *Leiden clustering at four resolutions*"
     )
+    min_ari = LEIDEN_MIN_ARI.get(resolution) if isinstance(resolution, int | float) else None
+    if min_ari is None:
+        msg = (f"no calibrated threshold for resolution {resolution!r}; the exercises ask "
+               f"for {', '.join(f'{r:g}' for r in LEIDEN_MIN_ARI)}")  # fmt: skip
+        raise ValueError(msg)
     labels, ref = answer_labels(adata, key, hint, reference)
     references = [reference_leiden(ref, resolution, seed=s) for s in REFERENCE_SEEDS]
     score = leiden_score(labels, ref, resolution)
     n_clusters = labels.nunique()
     low, high = count_range(float(np.median([r.nunique() for r in references])))
-    if score >= LEIDEN_MIN_ARI and low <= n_clusters <= high:
+    if score >= min_ari and low <= n_clusters <= high:
         passed(
             f"obs[{key!r}]: {n_clusters} clusters, agrees with the reference clustering at "
             f"resolution {resolution:g}."
@@ -224,7 +230,7 @@ def check_leiden(
         )
     fail(
         f"`obs[{key!r}]` agrees poorly with Leiden at resolution {resolution:g} on the "
-        f"Harmony graph (ARI {score:.2f}, need ≥ {LEIDEN_MIN_ARI}). Check the graph "
+        f"Harmony graph (ARI {score:.2f}, need ≥ {min_ari}). Check the graph "
         f"({GRAPH_HINT}) and the clustering ({hint})."
     )
 

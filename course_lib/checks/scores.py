@@ -81,7 +81,7 @@ def count_range(n_reference: float) -> tuple[int, int]:
     Examples
     --------
     >>> count_range(11)
-    (6, 14)
+    (6, 18)
     """
     low, high = COUNT_RANGE
     return max(2, math.floor(low * n_reference)), math.ceil(high * n_reference)

@@ -32,12 +32,20 @@ from .choices import (
     share_spread,
     subcluster_spread,
 )
-from .clusterings import inertia_spread, kmeans_spread, knn_spread, leiden_spread, ward_spread
+from .clusterings import (
+    NEIGHBOUR_RESOLUTIONS,
+    inertia_spread,
+    kmeans_spread,
+    knn_spread,
+    leiden_spread,
+    ward_spread,
+)
 from .judging import composition_p_spread, silhouette_spread, stability_spread
 from .spread import LEGIT_SEEDS, Spread
 
 __all__ = [
     "LEGIT_SEEDS",
+    "NEIGHBOUR_RESOLUTIONS",
     "Spread",
     "chapter_subset",
     "clustered",

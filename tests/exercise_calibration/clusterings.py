@@ -21,6 +21,10 @@ from course_lib.tl import hierarchical
 from .answers import graph_answer, leiden_answer
 from .spread import LEGIT_SEEDS, Spread
 
+NEIGHBOUR_RESOLUTIONS = {0.6: ((0.4,), (1.0, 2.0, 3.0)), 1.0: ((0.4, 2.0), (3.0,))}
+"""By the resolution a question asks for: the resolutions it accepts (their partitions lie
+inside the seed-to-seed spread on this data) and those it rejects."""
+
 
 def leiden_spread(
     ref: ad.AnnData,
@@ -30,6 +34,7 @@ def leiden_spread(
     slow_seeds: tuple[int, ...] | None = None,
     wrong_seeds: tuple[int, ...] | None = None,
     wrong_resolutions: tuple[float, ...] = (3.0,),
+    near_resolutions: tuple[float, ...] = (),
     answers: dict[str, pd.Series] | None = None,
 ) -> Spread:
     """Scores (:func:`course_lib.checks.scores.leiden_score`) of Leiden answers at ``resolution``.
@@ -51,6 +56,9 @@ def leiden_spread(
         Far resolutions (wrong answers by labels, scored with the first seed). Nearer ones,
         even 0.1 against 0.6, score inside the legitimate spread and are named from the
         recorded parameters (see :data:`course_lib.checks.thresholds.LEIDEN_MIN_ARI`).
+    near_resolutions
+        Neighbouring resolutions the question accepts (legitimate answers by labels, scored
+        with the first seed): their partitions lie inside the seed-to-seed spread.
     answers
         If given, every answer's labels are stored in it by name (to score them against
         another build's references).
@@ -78,6 +86,10 @@ def leiden_spread(
     runs += [
         (HARMONY_KEY, wrong, seeds[0], "igraph", f"resolution {wrong:g}", "wrong")
         for wrong in wrong_resolutions
+    ]
+    runs += [
+        (HARMONY_KEY, near, seeds[0], "igraph", f"resolution {near:g}", "legit")
+        for near in near_resolutions
     ]
     spread = Spread()
     for rep, asked, seed, flavor, name, side in runs:

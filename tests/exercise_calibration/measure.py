@@ -44,7 +44,14 @@ from course_lib.defaults import HARMONY_KEY, RESOLUTIONS
 from course_lib.tl import hierarchical, sample_cells
 
 from .choices import doublet_spread, hvg_spread, share_spread, subcluster_spread
-from .clusterings import inertia_spread, kmeans_spread, knn_spread, leiden_spread, ward_spread
+from .clusterings import (
+    NEIGHBOUR_RESOLUTIONS,
+    inertia_spread,
+    kmeans_spread,
+    knn_spread,
+    leiden_spread,
+    ward_spread,
+)
 from .judging import FLAVORS, _clusterings, composition_p_spread, stability_spread
 from .spread import Spread
 
@@ -147,7 +154,8 @@ def measure(ref: ad.AnnData, build: str, partner: dict | None) -> tuple[list[dic
             seeds=IGRAPH_SEEDS,
             slow_seeds=LEIDENALG_SEEDS,
             wrong_seeds=WRONG_SEEDS,
-            wrong_resolutions=(3.0, 2.0),
+            wrong_resolutions=NEIGHBOUR_RESOLUTIONS[resolution][1],
+            near_resolutions=NEIGHBOUR_RESOLUTIONS[resolution][0],
             answers=kept,
         )
         add(f"leiden_ari_{resolution:g}", spread)
