@@ -1050,9 +1050,9 @@ def test_subclustering_random_labels(tnk, ref):
 
 
 def test_subclustering_wrong_resolution(tnk, ref):
-    subcluster(tnk, resolution=2.0)
+    subcluster(tnk, resolution=4.0)
     msg = fails(checks.check_subclustering, tnk, 0.6, reference=ref)
-    assert "computed with resolution=2" in msg
+    assert "computed with resolution=4" in msg
 
 
 def test_subclustering_missing_key(tnk, ref):

@@ -557,15 +557,15 @@ def check_subclustering(
             f"previous question) and build the graph on it ({hint})."
         )
     _own_graph(tnk, ref, hint)
-    used_resolution = recorded(tnk, key, "resolution")
-    if used_resolution is not None and not math.isclose(float(used_resolution), resolution):
-        fail(
-            f"`tnk.obs[{key!r}]` was computed with resolution={float(used_resolution):g}; the "
-            f"question asks for {resolution:g} ({hint})."
-        )
     subset = cells_only(tnk, (HARMONY_KEY, UNCORRECTED_KEY))
     score = leiden_score(labels, subset, resolution)
     if score < SUBCLUSTER_MIN_ARI:
+        used_resolution = recorded(tnk, key, "resolution")
+        if used_resolution is not None and not math.isclose(float(used_resolution), resolution):
+            fail(
+                f"`tnk.obs[{key!r}]` was computed with resolution={float(used_resolution):g}; "
+                f"the question asks for {resolution:g} ({hint})."
+            )
         if UNCORRECTED_KEY in subset.obsm and matches_uncorrected(
             ari(labels, reference_leiden(subset, resolution, rep=UNCORRECTED_KEY)), score
         ):
