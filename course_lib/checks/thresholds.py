@@ -146,13 +146,13 @@ SILHOUETTE_ATOL = 0.025
 of their own clustering on the Harmony embedding (the course's 3,000-cell sample, seed 0),
 at any of the resolutions 0.4, 0.6, 1.0, 1.4.
 
-Calibration (measured.csv: 7 builds, Leiden seeds 3-4 of both flavours, answers of one
-build scored on another included; the values are 0.15-0.19): the course's sample itself
-differs only by float rounding; other 3,000-cell samples (seeds 1-20, as
-``sklearn.metrics.silhouette_score`` with ``sample_size=3000`` would draw) by <= 0.0141,
-all cells by <= 0.0113 (accepted: margin 0.011); the same cells measured in the uncorrected ``X_pca`` by >= 0.0364 (margin
-0.0114), in the UMAP by >= 0.34. Swapping 0.6, 1.0 and 1.4 is not separable (their
-silhouettes differ by < 0.004) and not named."""
+Calibration (measured.csv: 7 builds, Leiden seeds 3-4 of both flavours, answers of one build
+scored on another included; the values are 0.15-0.19): the course's sample itself differs
+only by float rounding; other 3,000-cell samples (seeds 1-20, as
+``sklearn.metrics.silhouette_score`` with ``sample_size=3000`` would draw) by <= 0.0141, all
+cells by <= 0.0113 (accepted: margin 0.011); the same cells measured in the uncorrected
+``X_pca`` by >= 0.0364 (margin 0.0114), in the UMAP by >= 0.34. Swapping 0.6, 1.0 and 1.4 is
+not separable (their silhouettes differ by < 0.004) and not named."""
 
 STABILITY_MARGIN = 0.17
 """How much more stable (mean best Jaccard under 10 subsamples of 80 %) the named cluster
