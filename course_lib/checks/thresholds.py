@@ -15,7 +15,7 @@ runs the same checks outside the student's kernel (:mod:`course_lib.grading.judg
 Examples
 --------
 >>> from course_lib.checks import thresholds
->>> 0 < thresholds.LEIDEN_MIN_ARI < 1
+>>> 0 < thresholds.LEIDEN_MIN_ARI[0.6] < 1
 True
 """
 
