@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Kernels are looked up in the venv first, so notebooks always run with the course's packages.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: setup data browser book test lint benchmark benchmark-methods calibrate clean
+.PHONY: setup data browser book test check lint benchmark benchmark-methods calibrate clean
 
 setup: $(STAMP)  ## create .venv and install the pinned course environment and the dev tools
 
@@ -35,6 +35,9 @@ browser:  ## make sure a Chromium is installed for the browser test
 
 test: data browser  ## run the whole test suite: unit tests, notebooks (nbval), book build, browser, grading
 	$(BIN)/pytest
+
+check: data  ## the inner loop: unit tests and doctests, no kernels, book or Dask (about 3 minutes)
+	$(BIN)/pytest -m "not slow" tests course_lib
 
 lint: setup
 	$(BIN)/ruff check course_lib tests

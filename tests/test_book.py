@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
+
+pytestmark = pytest.mark.slow  # builds the book (minutes)
 
 ROOT = Path(__file__).resolve().parents[1]
 

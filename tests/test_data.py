@@ -117,6 +117,7 @@ def test_same_build_gives_the_same_fingerprint():
     assert data.fingerprint(first) != data.fingerprint(second)  # one bit is enough
 
 
+@pytest.mark.slow
 def test_same_thread_count_gives_the_same_dataset_in_fresh_processes():
     """Two fresh interpreters with the same thread settings build bit-identical data."""
     program = (

@@ -18,6 +18,8 @@ import pytest
 from course_lib import grading
 from tests.grading_fixtures import tiny
 
+pytestmark = pytest.mark.slow  # grades classes in kernels
+
 REPO = Path(__file__).resolve().parents[1]
 JOBS = min(2, os.cpu_count() or 1)
 """Parallel jobs of the class run (the control run grades one at a time)."""

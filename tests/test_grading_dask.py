@@ -21,6 +21,8 @@ import pytest
 from course_lib import grading
 from tests.grading_fixtures import tiny
 
+pytestmark = pytest.mark.slow  # grades on Dask clusters in kernels
+
 JOBS = min(2, os.cpu_count() or 1)
 
 KILL_WORKER = """\

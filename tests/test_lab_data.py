@@ -50,6 +50,7 @@ def _raw_files(tmp_path: Path) -> list[Path]:
     return sorted(p for p in raw.iterdir()) if raw.exists() else []
 
 
+@pytest.mark.slow
 def test_end_to_end_download_prepare_and_chapter_1(lab_env, tmp_path):
     start = time.perf_counter()
     paths = download_lab_files(progress=False)
