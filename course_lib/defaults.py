@@ -52,6 +52,25 @@ T_NK_MIN_FRACTION = 0.5
 """A cluster is T (NK) if its T (NK) score reaches this fraction of the top cluster's."""
 
 
+# Grading (course_lib.grading)
+DEFAULT_TIMEOUT = 120
+"""Seconds each cell may run before it is interrupted (neighbours + Leiden take ~10-40 s)."""
+
+DEFAULT_MEMORY_LIMIT = "4G"
+"""Address-space cap of the grading kernel (a chapter peaks at about 1.3 GB)."""
+
+DEFAULT_MAX_OUTPUT_CHARS = 200_000
+"""Characters of output kept per cell; the rest is replaced by a truncation note."""
+
+GRADER_KERNEL = "scclust-grader"
+"""Name of the memory-capped kernelspec every submission is executed with."""
+
+TRUNCATION_NOTE = "... Output truncated ..."
+"""What nbgrader's ``LimitOutput`` (and ``LimitOutputSize``) leave in place of output."""
+
+HIDDEN_TESTS_BEGIN = "BEGIN HIDDEN TESTS"
+"""Marker of the start of a hidden-test region in a test cell."""
+
 def leiden_key(resolution: float) -> str:
     """``obs`` column of a Leiden clustering, as in the lab.
 

@@ -31,12 +31,12 @@ from .cache import (
     cache_dir,
     cache_path,
     fingerprint,
-    load_exercise_data,
-    load_integrated,
+    load_simulated,
     thread_settings,
 )
 from .download import fetch_file, load_h5ad
 from .lab import LAB_FILES, LabDataError, load_lab
+from .load import load_exercise_data, load_integrated
 from .simulate import CELL_TYPES, SAMPLES, simulate_pbmc
 from .truth import TRUTH_COLUMNS, drop_truth, has_truth
 
@@ -61,6 +61,7 @@ __all__ = [
     "load_h5ad",
     "load_integrated",
     "load_lab",
+    "load_simulated",
     "simulate_pbmc",
     "thread_settings",
 ]

@@ -2,7 +2,8 @@
 
 import logging
 
-from .cache import cache_path, load_integrated
+from .cache import cache_path
+from .load import load_integrated
 
 logging.basicConfig(level=logging.INFO, format="%(message)s")
 print(f"course dataset: {cache_path()}")

@@ -13,11 +13,9 @@ import numpy as np
 from threadpoolctl import threadpool_info
 from tqdm.auto import tqdm
 
-from .._numba_cache import cache_neighbors_kernels
 from ..defaults import HARMONY_KEY, SEED
 from .prepare import preparation_steps
 from .simulate import simulate_pbmc
-from .truth import drop_truth
 
 CACHE_ENV = "SCCLUST_CACHE_DIR"
 """Environment variable naming the cache directory (default ``~/.cache/scclust-course``)."""
@@ -193,19 +191,14 @@ def _ensure_writable(directory: Path) -> None:
         raise CacheDirError(msg) from error
 
 
-def load_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
-    """Load the prepared COVID-19 vs control PBMC dataset, building it on first use.
-
-    ``$SCCLUST_DATASET`` chooses the data: ``simulated`` (the default, offline) or ``lab``,
-    the lab's real 10x files, downloaded and prepared the same way
-    (:func:`course_lib.datasets.lab.load_lab`; the real data has no truth labels).
+def load_simulated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
+    """The simulated course dataset from the cache, built and cached on first use.
 
     The first call simulates the data and runs the preprocessing (about a minute, with a
     progress bar) and caches the result in :func:`cache_dir`; later calls read the cache.
     The cache is written atomically, so concurrent or interrupted builds never leave a
-    corrupt file; an unreadable cache is rebuilt. It also lets numba cache the kNN-graph
-    kernels on disk (:mod:`course_lib._numba_cache`), so the first ``sc.pp.neighbors`` of a
-    fresh kernel takes about a second instead of five.
+    corrupt file; an unreadable cache is rebuilt. :func:`course_lib.load_integrated` calls
+    it unless ``$SCCLUST_DATASET`` asks for the lab's real data.
 
     Parameters
     ----------
@@ -222,28 +215,7 @@ def load_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     ------
     CacheDirError
         If the cache directory cannot be written; the message names ``SCCLUST_CACHE_DIR``.
-    ValueError
-        If ``$SCCLUST_DATASET`` is neither ``simulated`` nor ``lab``.
-
-    Examples
-    --------
-    >>> import course_lib
-    >>> adata = course_lib.load_integrated()  # doctest: +SKIP
-    >>> adata.obsm["X_pca_harmony"].shape  # doctest: +SKIP
-    (7512, 30)
     """
-    cache_neighbors_kernels()
-    dataset = os.environ.get(DATASET_ENV, "").strip().lower() or "simulated"
-    if dataset == "lab":
-        from .lab import load_lab  # imported here: lab imports this module
-
-        return load_lab(seed=seed, progress=progress)
-    if dataset != "simulated":
-        msg = (
-            f"{DATASET_ENV}={os.environ[DATASET_ENV]!r} is not a dataset: use 'simulated' "
-            "(the default, offline) or 'lab' (the lab's real data, see the README)"
-        )
-        raise ValueError(msg)
     path = cache_path(seed)
     if path.exists():
         adata = _read_valid(path)
@@ -252,44 +224,4 @@ def load_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     _ensure_writable(path.parent)
     adata = build_integrated(seed=seed, progress=progress)
     _write_atomic(adata, path)
-    return adata
-
-
-def load_exercise_data(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
-    """Load the course dataset as the exercises use it: without the simulation's truth.
-
-    The same data as :func:`load_integrated` (built and cached on first use), minus the
-    ``obs`` columns that hold the simulation's truth (``cell_type_truth``,
-    ``lineage_truth``; :data:`~course_lib.datasets.truth.TRUTH_COLUMNS`). An exercise asks
-    which clusters are B cells or doublets, and judges the answer against that truth
-    itself; in the student's data, a table of the truth would answer it. The chapters keep
-    the truth and load the data with :func:`load_integrated`.
-
-    Parameters
-    ----------
-    seed
-        Seed of the simulation; the course uses 0.
-    progress
-        Show a progress bar while building.
-
-    Returns
-    -------
-    A new :class:`~anndata.AnnData` with the counts, the QC metrics, the sample and its
-    condition in ``obs``, the embeddings and the kNN graph (see :func:`build_integrated`),
-    and no truth labels.
-
-    Raises
-    ------
-    CacheDirError
-        If the cache directory cannot be written; the message names ``SCCLUST_CACHE_DIR``.
-
-    Examples
-    --------
-    >>> import course_lib
-    >>> adata = course_lib.load_exercise_data()  # doctest: +SKIP
-    >>> "lineage_truth" in adata.obs  # doctest: +SKIP
-    False
-    """
-    adata = load_integrated(seed=seed, progress=progress)
-    drop_truth(adata)
     return adata

@@ -1,4 +1,5 @@
-"""nbgrader settings of the course: defaults, :func:`configure_nbgrader`, course configs.
+"""nbgrader settings of the course: :func:`configure_nbgrader` and course configs (their
+defaults live in :mod:`course_lib.defaults`).
 
 Everything here is standard library at import time: the repository's and the working
 course's ``nbgrader_config.py`` import :func:`configure_nbgrader`, which loads nbgrader
@@ -13,23 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DEFAULT_TIMEOUT = 120
-"""Seconds each cell may run before it is interrupted (neighbours + Leiden take ~10-40 s)."""
-
-DEFAULT_MEMORY_LIMIT = "4G"
-"""Address-space cap of the grading kernel (a chapter peaks at about 1.3 GB)."""
-
-DEFAULT_MAX_OUTPUT_CHARS = 200_000
-"""Characters of output kept per cell; the rest is replaced by a truncation note."""
-
-GRADER_KERNEL = "scclust-grader"
-"""Name of the memory-capped kernelspec every submission is executed with."""
-
-TRUNCATION_NOTE = "... Output truncated ..."
-"""What nbgrader's ``LimitOutput`` (and ``LimitOutputSize``) leave in place of output."""
-
-HIDDEN_TESTS_BEGIN = "BEGIN HIDDEN TESTS"
-"""Marker of the start of a hidden-test region in a test cell."""
+from ..defaults import (  # noqa: F401 (the grading settings' defaults, read from here too)
+    DEFAULT_MAX_OUTPUT_CHARS,
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_TIMEOUT,
+    GRADER_KERNEL,
+    HIDDEN_TESTS_BEGIN,
+    TRUNCATION_NOTE,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 """The repository holding ``course_lib`` (its ``solutions/`` is the default source)."""

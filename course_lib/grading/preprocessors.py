@@ -21,7 +21,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer, Unicode
 
-from .config import DEFAULT_MAX_OUTPUT_CHARS, HIDDEN_TESTS_BEGIN, TRUNCATION_NOTE
+from ..defaults import DEFAULT_MAX_OUTPUT_CHARS, HIDDEN_TESTS_BEGIN, TRUNCATION_NOTE
 from .judge import answer_names, judge_cell, trusted_namespace
 
 _JUDGE = "scclust_judge"

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .config import TRUNCATION_NOTE
+from ..defaults import TRUNCATION_NOTE
 
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
 
