@@ -365,7 +365,7 @@ def load_lab(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     warnings.warn(
         f"this is the lab's real data: it has no truth labels (obs[{TRUTH_KEY!r}], "
         f"obs[{LINEAGE_KEY!r}]), so the chapters' cells comparing clusters with the truth "
-        "are skipped; everything else runs (see the README)",
+        "are skipped; everything else runs (see docs/lab-data.md)",
         UserWarning,
         stacklevel=3,
     )

@@ -58,7 +58,7 @@ def load_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     if dataset != "simulated":
         msg = (
             f"{DATASET_ENV}={os.environ[DATASET_ENV]!r} is not a dataset: use 'simulated' "
-            "(the default, offline) or 'lab' (the lab's real data, see the README)"
+            "(the default, offline) or 'lab' (the lab's real data, see docs/lab-data.md)"
         )
         raise ValueError(msg)
     return load_simulated(seed=seed, progress=progress)

@@ -25,7 +25,7 @@ Measured, one after the other on this machine:
    and wall time per submission, and whether the two grades.csv are identical.
 3. The same class graded on a separate local cluster: `dask scheduler --host 127.0.0.1
    --port 0 --no-dashboard` and `dask worker --nworkers 2 --nthreads 1 --memory-limit 2GiB
-   --no-dashboard` (the venv's `dask`, non-daemonic as the README advises, so that each
+   --no-dashboard` (the venv's `dask`, non-daemonic as docs/instructors.md advises, so that each
    worker forks its grading processes from a preloaded server), via
    `--scheduler tcp://...`: wall time of the grading command (the cluster's start-up is
    reported apart), and whether its grades.csv is identical too. The processes are stopped
@@ -254,7 +254,7 @@ def _popen(*args: str) -> subprocess.Popen:
     process = subprocess.Popen(
         [str(BIN / "dask"), *args],
         cwd=ROOT,
-        env={**_env(), "DASK_DISTRIBUTED__WORKER__DAEMON": "False"},  # as the README says
+        env={**_env(), "DASK_DISTRIBUTED__WORKER__DAEMON": "False"},  # as docs/instructors.md says
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
