@@ -35,9 +35,14 @@ def test_first_code_cell_is_the_setup_cell(chapter):
     )
 
 
+def test_every_chapter_has_the_same_setup_cell():
+    sources = {chapter.name: "".join(setup_cell(chapter)["source"]) for chapter in CHAPTERS}
+    assert len(set(sources.values())) == 1, "the chapters' setup cells differ: make them one"
+
+
 @pytest.mark.parametrize("installed", [True, False], ids=["installed", "missing"])
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
-def test_setup_cell_installs_only_where_the_library_is_missing(chapter, installed, monkeypatch):
+def test_setup_cell_installs_only_where_the_library_is_missing(installed, monkeypatch):
+    """Run on the first chapter's cell; the test above makes every chapter's the same."""
     calls = []
     monkeypatch.setattr(subprocess, "run", lambda argv, **kw: calls.append(argv))
     real_find_spec = importlib.util.find_spec
@@ -46,7 +51,7 @@ def test_setup_cell_installs_only_where_the_library_is_missing(chapter, installe
         "find_spec",
         lambda name, *a: real_find_spec(name, *a) if installed or name != "course_lib" else None,
     )
-    exec("".join(setup_cell(chapter)["source"]), {})
+    exec("".join(setup_cell(CHAPTERS[0])["source"]), {})
     if installed:
         assert calls == []
     else:
