@@ -1,4 +1,11 @@
-"""Shared fixtures: a small prepared dataset keeps unit tests to seconds."""
+"""Shared fixtures (a small prepared dataset keeps unit tests to seconds) and the run's plan.
+
+The suite runs on pytest-xdist with grouped scheduling (``--dist loadgroup``): each test
+module is one group, so its module-scoped fixtures (a graded class, a built release) are made
+once, and the chapters nbval executes form one group with every test that reads the book
+built from them (:mod:`tests.book_build`), so each chapter is executed once per run. The
+longest groups are handed out first.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,11 @@ import pytest
 
 from course_lib.datasets import simulate_pbmc
 from course_lib.datasets.prepare import preparation_steps
-from tests.book_build import build_book
+from tests.book_build import BookBuild, build_book, record_cell
+
+BOOK_GROUP = "book"
+LONGEST_FIRST = (BOOK_GROUP, "tests/test_grading_class.py")
+"""Groups started before the others, longest first (``--durations`` shows them)."""
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -22,6 +33,34 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     """
     helper = not collection_path.name.startswith(("test_", "conftest"))
     return True if collection_path.suffix == ".py" and helper else None
+
+
+def _group(item: pytest.Item, root: Path) -> str:
+    if item.path.suffix == ".ipynb" or "built_book" in getattr(item, "fixturenames", ()):
+        return BOOK_GROUP
+    return item.path.relative_to(root).as_posix()
+
+
+def _order(group: str, item: pytest.Item) -> tuple[int, int]:
+    rank = LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
+    return rank, item.path.suffix != ".ipynb"  # the chapters run before what reads them
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put every test in its group (see the module docstring) and the longest groups first."""
+    groups = {item: _group(item, config.rootpath) for item in items}
+    for item, group in groups.items():
+        item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: _order(groups[item], item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Keep what nbval's chapter cells output, for the book build to render."""
+    report = yield
+    record_cell(item, report)
+    return report
 
 
 def prepare_small(seed: int = 0, n_cells: int = 900) -> ad.AnnData:
@@ -58,6 +97,6 @@ def small_prepared(small_prepared_session: ad.AnnData) -> ad.AnnData:
 
 
 @pytest.fixture(scope="session")
-def built_book():
-    """The book built once per session (every chapter executed); its build result."""
+def built_book() -> BookBuild:
+    """The book built once per session from the chapters nbval executed."""
     return build_book()
