@@ -1,10 +1,10 @@
 """Shared fixtures (a small prepared dataset keeps unit tests to seconds) and the run's plan.
 
-The suite runs on pytest-xdist with grouped scheduling (``--dist loadgroup``): each test
-module is one group, so its module-scoped fixtures (a graded class, a built release) are made
-once, and the chapters nbval executes form one group with every test that reads the book
-built from them (:mod:`tests.book_build`), so each chapter is executed once per run. The
-longest groups are handed out first.
+The suite runs on pytest-xdist in groups: each test module (or notebook) is one group, so its
+module-scoped fixtures (a graded class, a built release) are made once, and the chapters
+nbval executes form one group with the test modules that read the book built from them
+(:data:`BOOK_READERS`, :mod:`tests.book_build`), so each chapter is executed once per run.
+The longest groups are handed out first.
 """
 
 from __future__ import annotations
@@ -15,14 +15,36 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from course_lib.datasets import simulate_pbmc
 from course_lib.datasets.prepare import preparation_steps
 from tests.book_build import BookBuild, build_book, record_cell
 
 BOOK_GROUP = "book"
+BOOK_READERS = ("tests/test_book.py", "tests/test_browser.py", "tests/test_key_figures.py")
+"""The test modules that use the ``built_book`` fixture (checked at collection)."""
 LONGEST_FIRST = (BOOK_GROUP, "tests/test_grading_class.py")
 """Groups started before the others, longest first (``--durations`` shows them)."""
+
+
+def group_of(nodeid: str) -> str:
+    """The group a test runs in: the book's, or its own file's."""
+    path = nodeid.split("::", 1)[0]
+    return BOOK_GROUP if path.startswith("book/") or path in BOOK_READERS else path
+
+
+class GroupScheduling(LoadScopeScheduling):
+    """xdist's scope scheduling (a group runs on one worker, in collection order), with the
+    groups of :func:`group_of`. (xdist's own ``loadgroup`` reads ``xdist_group`` marks from
+    the node ids, which pytest 9 no longer lets a plugin rename.)"""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return group_of(nodeid)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> GroupScheduling | None:
+    return GroupScheduling(config, log) if config.getoption("dist") == "loadscope" else None
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -35,24 +57,19 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return True if collection_path.suffix == ".py" and helper else None
 
 
-def _group(item: pytest.Item, root: Path) -> str:
-    if item.path.suffix == ".ipynb" or "built_book" in getattr(item, "fixturenames", ()):
-        return BOOK_GROUP
-    return item.path.relative_to(root).as_posix()
-
-
-def _order(group: str, item: pytest.Item) -> tuple[int, int]:
+def _order(item: pytest.Item) -> tuple[int, int]:
+    group = group_of(item.nodeid)
     rank = LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
     return rank, item.path.suffix != ".ipynb"  # the chapters run before what reads them
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Put every test in its group (see the module docstring) and the longest groups first."""
-    groups = {item: _group(item, config.rootpath) for item in items}
-    for item, group in groups.items():
-        item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: _order(groups[item], item))
+    """Put the longest groups first; fail if a test reads the book outside its group."""
+    strays = {item.nodeid for item in items if "built_book" in getattr(item, "fixturenames", ())
+              and group_of(item.nodeid) != BOOK_GROUP}  # fmt: skip
+    if strays:
+        raise pytest.UsageError(f"add their modules to BOOK_READERS: {sorted(strays)}")
+    items.sort(key=_order)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -416,10 +416,27 @@ def test_no_docstring_contains_solution_code():
     assert not re.search(r"""meaning\s*[!=]=\s*['"]""", source)
 
 
+WHERE_TO_LOOK = re.compile(r"[Cc]hapter \d|help\(course_lib\.\w+\)")
+"""A wrong answer's message names the chapter (or the course function's help) to read."""
+WHAT_WAS_FOUND = re.compile(
+    r"got \w+|is None|has no column|not clusters of|not one cluster of|holds (numbers|object"
+    r" values|percentages)|has \d+ cells|should be a number"
+)
+"""Bad input (a wrong type, a missing column, no such cluster) is named as what was found."""
+
+
 def test_messages_say_where_to_look(messages):
-    """Beyond bad input, a message names a chapter or a function to look at."""
+    """A message names the chapter or function to read, or, for bad input, what it found."""
     for name, message in messages:
-        assert "chapter" in message or "`" in message, (name, message)
+        assert WHERE_TO_LOOK.search(message) or WHAT_WAS_FOUND.search(message), (name, message)
+
+
+def test_message_for_a_missing_subset_says_how_to_make_it_again():
+    from course_lib.checks._feedback import require_adata
+
+    with pytest.raises(AssertionError, match="re-run the cells that make `tnk`") as info:
+        require_adata(None, "tnk")
+    assert "load_exercise_data" not in str(info.value)
 
 
 def test_solution_lines_are_found():

@@ -132,11 +132,15 @@ def require_adata(adata: Any, name: str = "adata") -> ad.AnnData:
     AssertionError: `adata` is None. Pass your AnnData object. ...
     """
     if adata is None:
+        again = (
+            "reload the data with `adata = course_lib.load_exercise_data()` and re-run your cells"
+            if name == "adata"
+            else f"re-run the cells that make `{name}` from `adata`"
+        )
         fail(
             f"`{name}` is None. Pass your AnnData object. A common cause: "
             f"`{name} = sc.pp.neighbors({name})` — scanpy functions change `{name}` in place "
-            f"and return None, so call them without `{name} =`, then reload the data with "
-            f"`{name} = course_lib.load_exercise_data()` and re-run your cells."
+            f"and return None, so call them without `{name} =`, then {again}."
         )
     if isinstance(adata, pd.DataFrame):
         fail(
