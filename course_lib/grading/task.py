@@ -137,6 +137,11 @@ def worker_env(root: Path) -> dict[str, str]:
     dict of str to str
         ``os.environ`` with the running Python's ``bin/`` first on ``PATH`` (nbgrader runs
         ``alembic`` through it) and ``JUPYTER_PATH`` set to ``root/jupyter`` (the kernels).
+
+    Notes
+    -----
+    This is the child processes' plumbing, not user settings (those are read in
+    :mod:`course_lib.environment`): the whole environment is passed on as it is.
     """
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     return {**os.environ, "PATH": path, "JUPYTER_PATH": str(root / "jupyter")}
