@@ -43,6 +43,8 @@ LEIDEN_OPTIONS: dict[str, object] = {"flavor": "igraph", "n_iterations": 2, "dir
 ``leidenalg``; the two flavours give different partitions) with its recommended settings."""
 N_INIT = 10
 """Number of k-means initialisations (scikit-learn's ``n_init``)."""
+SCAN_N_INIT = 3
+"""k-means initialisations per ``k`` when many ``k`` are fitted (elbow, silhouette, gap)."""
 
 T_MARKERS = ("CD3E",)
 """Genes of T cells (the CD3 complex; NK cells lack it)."""
