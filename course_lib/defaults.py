@@ -43,6 +43,8 @@ LEIDEN_OPTIONS: dict[str, object] = {"flavor": "igraph", "n_iterations": 2, "dir
 ``leidenalg``; the two flavours give different partitions) with its recommended settings."""
 N_INIT = 10
 """Number of k-means initialisations (scikit-learn's ``n_init``)."""
+SCAN_N_INIT = 3
+"""k-means initialisations per ``k`` when many ``k`` are fitted (elbow, silhouette, gap)."""
 
 T_MARKERS = ("CD3E",)
 """Genes of T cells (the CD3 complex; NK cells lack it)."""
@@ -58,6 +60,13 @@ DEFAULT_TIMEOUT = 120
 
 DEFAULT_MEMORY_LIMIT = "4G"
 """Address-space cap of the grading kernel (a chapter peaks at about 1.3 GB)."""
+
+DEFAULT_JOBS = 1
+"""Local Dask worker processes grading in parallel."""
+
+SUBMISSION_TIMEOUT_MARGIN = 300
+"""Seconds added to the per-cell timeouts of a notebook for the wall-clock limit of grading
+one submission (starting nbgrader and the kernel, writing the feedback)."""
 
 DEFAULT_MAX_OUTPUT_CHARS = 200_000
 """Characters of output kept per cell; the rest is replaced by a truncation note."""

@@ -25,7 +25,7 @@ import nbformat
 import pytest
 
 from course_lib import grading
-from course_lib.grading.config import HIDDEN_TESTS_BEGIN
+from course_lib.defaults import HIDDEN_TESTS_BEGIN
 from course_lib.grading.preprocessors import VISIBLE_KEY
 from tests.grading_fixtures import classroom
 

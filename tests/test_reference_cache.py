@@ -22,9 +22,9 @@ import pytest
 
 from course_lib.checks import references
 from course_lib.grading import handoff, refcache
-from course_lib.grading.config import DEFAULT_MEMORY_LIMIT, parse_memory
 from course_lib.grading.coursedir import CourseDir
 from course_lib.grading.preprocessors import VISIBLE_KEY
+from course_lib.grading.settings import GradingSettings
 from course_lib.grading.task import autograde_task
 from tests.grading_fixtures import classroom
 
@@ -268,16 +268,16 @@ def course(tmp_path_factory) -> CourseDir:
     base = tmp_path_factory.mktemp("course")
     nb = _with_report(classroom.Assignment(EXERCISE).submission())
     nbformat.write(nb, base / "student.ipynb")
-    course = CourseDir(base / "course", EXERCISE)
-    course.prepare(classroom.SOLUTIONS / EXERCISE, TIMEOUT, parse_memory(DEFAULT_MEMORY_LIMIT),
-                   200_000)  # fmt: skip
+    course = CourseDir(base / "course", EXERCISE,
+                       GradingSettings(timeout=TIMEOUT, submission_timeout=600))  # fmt: skip
+    course.prepare(classroom.SOLUTIONS / EXERCISE)
     course.copy_submissions({"student": base / "student.ipynb"})
     return course
 
 
 def _grade_with(course: CourseDir, data: bytes, digest: str) -> tuple[float, dict]:
     prepared = refcache.References(data, digest, 0, 0, 0.0)
-    outcome = autograde_task(course.task("student", 600, "refcache-test", prepared))
+    outcome = autograde_task(course.task("student", "refcache-test", prepared))
     assert outcome.success, outcome.log[-2000:]
     score = sum(auto or 0 for auto, _, _ in outcome.grades.values())
     kernel, judge = _reports(outcome.autograded[f"{EXERCISE}.ipynb"])

@@ -22,13 +22,11 @@ Examples
 >>> exercise_data = load_exercise_data()  # doctest: +SKIP
 """
 
+from ..environment import CACHE_ENV, DATASET_ENV, cache_dir
 from .cache import (
-    CACHE_ENV,
-    DATASET_ENV,
     DATASET_VERSION,
     CacheDirError,
     build_integrated,
-    cache_dir,
     cache_path,
     fingerprint,
     load_simulated,

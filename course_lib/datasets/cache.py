@@ -14,13 +14,10 @@ from threadpoolctl import threadpool_info
 from tqdm.auto import tqdm
 
 from ..defaults import HARMONY_KEY, SEED
+from ..environment import CACHE_ENV, cache_dir
 from .prepare import preparation_steps
 from .simulate import simulate_pbmc
 
-CACHE_ENV = "SCCLUST_CACHE_DIR"
-"""Environment variable naming the cache directory (default ``~/.cache/scclust-course``)."""
-DATASET_ENV = "SCCLUST_DATASET"
-"""Environment variable choosing the data: ``simulated`` (default) or ``lab`` (real data)."""
 DATASET_VERSION = 3
 """Bump when the simulation or preparation changes, so old caches are not reused."""
 REQUIRED_KEYS = {"obsm": ("X_pca", HARMONY_KEY, "X_umap", "X_umap_uncorr")}
@@ -32,15 +29,6 @@ logger = logging.getLogger(__name__)
 
 class CacheDirError(OSError):
     """The cache directory cannot be created or written to."""
-
-
-def cache_dir() -> Path:
-    """Directory where the prepared dataset is cached.
-
-    ``$SCCLUST_CACHE_DIR`` if set, else ``~/.cache/scclust-course``.
-    """
-    configured = os.environ.get(CACHE_ENV)
-    return Path(configured) if configured else Path.home() / ".cache" / "scclust-course"
 
 
 def cache_path(seed: int = SEED) -> Path:

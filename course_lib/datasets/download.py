@@ -8,7 +8,7 @@ from pathlib import Path
 import anndata as ad
 import pooch
 
-from .cache import cache_dir
+from ..environment import cache_dir
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

@@ -17,9 +17,10 @@ setting                    meaning
                            ``~/.config/scclust-course/lab.toml``; environment wins
 =========================  ============================================================
 
-The TOML file holds ``url``, ``user``, ``password`` and a ``[sha256]`` table mapping file
-names to hashes. The course ships no hash: the real files could not be measured when this
-was written, so the loader refuses to use a file whose hash nobody supplied.
+The variables are read by :mod:`course_lib.environment`. The TOML file holds ``url``,
+``user``, ``password`` and a ``[sha256]`` table mapping file names to hashes. The course
+ships no hash: the real files could not be measured when this was written, so the loader
+refuses to use a file whose hash nobody supplied.
 
 The real data has no truth labels (``obs["cell_type_truth"]``, ``obs["lineage_truth"]``):
 every chapter runs, and its cells comparing clusters with the truth say they are skipped
@@ -29,7 +30,6 @@ every chapter runs, and its cells comparing clusters with the truth say they are
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import tomllib
 import warnings
@@ -41,22 +41,24 @@ import numpy as np
 import pandas as pd
 import requests
 
+from .. import environment
 from ..defaults import CONDITION_KEY, LINEAGE_KEY, SAMPLE_KEY, SEED, TRUTH_KEY
+from ..environment import (
+    LAB_PASSWORD_ENV,
+    LAB_REGISTRY_ENV,
+    LAB_URL_ENV,
+    LAB_USER_ENV,
+    cache_dir,
+)
 from .cache import (
     DATASET_VERSION,
     _ensure_writable,
     _prepare_recorded,
     _read_valid,
     _write_atomic,
-    cache_dir,
 )
 from .download import fetch_file
 
-URL_ENV = "SCCLUST_LAB_URL"
-USER_ENV = "SCCLUST_LAB_USER"
-PASSWORD_ENV = "SCCLUST_LAB_PASSWORD"  # noqa: S105 (the variable's name, not a password)
-REGISTRY_ENV = "SCCLUST_LAB_REGISTRY"
-CONFIG_ENV = "SCCLUST_LAB_CONFIG"
 OFFLINE_HINT = (
     "the course runs offline on the simulated dataset: unset SCCLUST_DATASET "
     "(or set it to 'simulated')"
@@ -111,15 +113,6 @@ class LabConfig:
         return (self.user or "", self.password or "")
 
 
-def config_path() -> Path:
-    """The TOML configuration file: ``$SCCLUST_LAB_CONFIG`` or the user's config directory."""
-    configured = os.environ.get(CONFIG_ENV)
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base) / "scclust-course" / "lab.toml"
-
-
 def _check_hash(value: object, name: str, source: str) -> str:
     digest = str(value).strip().lower()
     if not _SHA256.match(digest):
@@ -143,7 +136,8 @@ def read_registry(path: Path) -> dict[str, str]:
         lines = Path(path).read_text().splitlines()
     except OSError as error:
         msg = (
-            f"cannot read the hash registry {str(path)!r} ({error.strerror}); check {REGISTRY_ENV}"
+            f"cannot read the hash registry {str(path)!r} ({error.strerror}); "
+            f"check {LAB_REGISTRY_ENV}"
         )
         raise LabDataError(msg) from error
     hashes = {}
@@ -171,7 +165,7 @@ def lab_config() -> LabConfig:
     'http://127.0.0.1:8000/covid'
     >>> del os.environ["SCCLUST_LAB_URL"], os.environ["SCCLUST_LAB_CONFIG"]
     """
-    path = config_path()
+    path = environment.lab_config_path()
     settings: dict[str, object] = {}
     if path.is_file():
         try:
@@ -179,10 +173,10 @@ def lab_config() -> LabConfig:
         except (OSError, tomllib.TOMLDecodeError) as error:
             msg = f"cannot read the lab configuration {str(path)!r}: {error}"
             raise LabDataError(msg) from error
-    url = os.environ.get(URL_ENV) or settings.get("url")
+    url = environment.lab_url() or settings.get("url")
     if not url:
         msg = (
-            f"no address for the lab's data: set {URL_ENV} to the base URL of the folder "
+            f"no address for the lab's data: set {LAB_URL_ENV} to the base URL of the folder "
             f"holding {LAB_FILES[0].filename} etc. (ask the course organisers), or put "
             f"url = '...' in {path}; otherwise {OFFLINE_HINT}"
         )
@@ -192,12 +186,13 @@ def lab_config() -> LabConfig:
         for name, value in dict(settings.get("sha256", {})).items()
     }
     hashes = {**KNOWN_SHA256, **hashes}
-    if os.environ.get(REGISTRY_ENV):
-        hashes.update(read_registry(Path(os.environ[REGISTRY_ENV])))
+    registry = environment.lab_registry()
+    if registry is not None:
+        hashes.update(read_registry(registry))
     return LabConfig(
         url=str(url).rstrip("/"),
-        user=os.environ.get(USER_ENV) or settings.get("user"),
-        password=os.environ.get(PASSWORD_ENV) or settings.get("password"),
+        user=environment.lab_user() or settings.get("user"),
+        password=environment.lab_password() or settings.get("password"),
         sha256=hashes,
     )
 
@@ -209,8 +204,8 @@ def _missing_hashes(config: LabConfig) -> None:
             f"no SHA-256 is known for {', '.join(missing)}, so the download cannot be "
             "verified and is refused. The course ships no hashes of the lab's files; ask the "
             "organisers for the list (made with `sha256sum *.h5 > lab_sha256.txt` next to "
-            f"the files) and set {REGISTRY_ENV}=/path/to/lab_sha256.txt, or add a [sha256] "
-            f"table to {config_path()}; otherwise {OFFLINE_HINT}"
+            f"the files) and set {LAB_REGISTRY_ENV}=/path/to/lab_sha256.txt, or add a [sha256] "
+            f"table to {environment.lab_config_path()}; otherwise {OFFLINE_HINT}"
         )
         raise LabDataError(msg)
 
@@ -262,7 +257,7 @@ def download_lab_files(*, config: LabConfig | None = None, progress: bool = True
                 f"{url} was rejected: its SHA-256 is not the registered "
                 f"{config.sha256[item.filename]}, so it was not kept ({error}). The file is "
                 "corrupt or was replaced on the server: ask the organisers for the current "
-                f"hashes ({REGISTRY_ENV}), or {OFFLINE_HINT}"
+                f"hashes ({LAB_REGISTRY_ENV}), or {OFFLINE_HINT}"
             )
             raise LabDataError(msg) from error
     return paths
@@ -273,11 +268,12 @@ def _http_message(error: requests.HTTPError, url: str) -> str:
     if status in (401, 403):
         return (
             f"the server at {url} refused the user name/password (HTTP {status}); set "
-            f"{USER_ENV} and {PASSWORD_ENV} to this year's credentials (from the organisers)"
+            f"{LAB_USER_ENV} and {LAB_PASSWORD_ENV} to this year's credentials "
+            "(from the organisers)"
         )
     if status == 404:
         return (
-            f"{url} does not exist (HTTP 404): the lab's host may have moved; set {URL_ENV} "
+            f"{url} does not exist (HTTP 404): the lab's host may have moved; set {LAB_URL_ENV} "
             f"to the current address, or {OFFLINE_HINT}"
         )
     return f"the server at {url} answered HTTP {status}; try again later, or {OFFLINE_HINT}"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import anndata as ad
 
 from .._numba_cache import cache_neighbors_kernels
 from ..defaults import SEED
-from .cache import DATASET_ENV, load_simulated
+from ..environment import dataset
+from .cache import load_simulated
 from .lab import load_lab
 from .truth import drop_truth
 
@@ -52,15 +51,8 @@ def load_integrated(*, seed: int = SEED, progress: bool = True) -> ad.AnnData:
     (7512, 30)
     """
     cache_neighbors_kernels()
-    dataset = os.environ.get(DATASET_ENV, "").strip().lower() or "simulated"
-    if dataset == "lab":
+    if dataset() == "lab":
         return load_lab(seed=seed, progress=progress)
-    if dataset != "simulated":
-        msg = (
-            f"{DATASET_ENV}={os.environ[DATASET_ENV]!r} is not a dataset: use 'simulated' "
-            "(the default, offline) or 'lab' (the lab's real data, see docs/lab-data.md)"
-        )
-        raise ValueError(msg)
     return load_simulated(seed=seed, progress=progress)
 
 

@@ -28,7 +28,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._validation import check_whole_number
-from ..defaults import CONDITION_KEY, LINEAGE_KEY, SAMPLE_KEY, TRUTH_KEY
+from ..defaults import CONDITION_KEY, LINEAGE_KEY, SAMPLE_KEY, SEED, TRUTH_KEY
 
 SAMPLES: dict[str, str] = {
     "ctrl_5": "ctrl",
@@ -190,7 +190,7 @@ def simulate_pbmc(
     *,
     n_cells: int = 8000,
     n_background_genes: int = 3800,
-    seed: int = 0,
+    seed: int = SEED,
     batch_strength: float = 0.2,
     interferon_strength: float = 2.0,
     low_quality_fraction: float = 0.05,

@@ -31,7 +31,8 @@ module                 what it holds
 ``engine``             Dask: local cluster or scheduler, submitting, worker deaths
 ``task``               one student on a worker: private course, nbgrader, the outcome
 ``kernel``             the memory-capped kernel launcher
-``config``             :func:`configure_nbgrader`, :func:`parse_memory`, defaults
+``settings``           :class:`GradingSettings` (checked once), the course's config file
+``config``             :func:`configure_nbgrader`
 ``preprocessors``      :class:`LimitOutputSize`, :class:`HideHiddenTestOutput`
 ``report``             results, ``grades.csv``, LMS import, attention list, summary, figure
 =====================  ====================================================================
@@ -45,10 +46,10 @@ from __future__ import annotations
 from .._lazy import lazy_exports
 
 _EXPORTS = {
-    ".config": ("DEFAULT_MAX_OUTPUT_CHARS", "DEFAULT_MEMORY_LIMIT",
-                "DEFAULT_TIMEOUT", "GRADER_KERNEL", "HIDDEN_TESTS_BEGIN", "REPO_ROOT",
-                "TRUNCATION_NOTE", "configure_nbgrader", "parse_memory",
-                "write_course_config"),
+    "..defaults": ("DEFAULT_JOBS", "DEFAULT_MAX_OUTPUT_CHARS", "DEFAULT_MEMORY_LIMIT",
+                   "DEFAULT_TIMEOUT", "GRADER_KERNEL", "HIDDEN_TESTS_BEGIN", "TRUNCATION_NOTE"),
+    ".config": ("REPO_ROOT", "configure_nbgrader"),
+    ".settings": ("GradingSettings", "parse_memory", "write_course_config"),
     ".preprocessors": ("HideHiddenTestOutput", "LimitOutputSize"),
     ".report": ("GradingReport", "StudentResult"),
     ".task": ("GradingOutcome", "GradingTask"),
@@ -57,6 +58,6 @@ _EXPORTS = {
     ".cli": ("main",),
 }  # fmt: skip
 _SUBMODULES = ("autograde", "cli", "config", "coursedir", "engine", "kernel", "preprocessors",
-               "report", "submissions", "task")  # fmt: skip
+               "report", "settings", "submissions", "task")  # fmt: skip
 __all__ = sorted(name for names in _EXPORTS.values() for name in names)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, _SUBMODULES)

@@ -1,5 +1,7 @@
 """One grading run: :func:`grade_submissions` checks its input, grades, and reports.
 
+:func:`grade_submissions` (the Python interface) and the command line (:mod:`.cli`) build
+the run's :class:`~.settings.GradingSettings`, checked once, and hand it to :func:`grade`.
 The run validates every option and the output folder before it writes anything, checks
 that the grading processes would import this ``course_lib``, starts preparing the
 exercise's reference answers in the background (:mod:`.refcache`), connects to Dask (a
@@ -11,19 +13,12 @@ files (:mod:`.report`).
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from pathlib import Path
 
-from .config import (
-    DEFAULT_MAX_OUTPUT_CHARS,
-    DEFAULT_MEMORY_LIMIT,
-    DEFAULT_TIMEOUT,
-    REPO_ROOT,
-    parse_memory,
-    skip_unused_imports,
-)
+from ..defaults import DEFAULT_JOBS, DEFAULT_MAX_OUTPUT_CHARS, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+from .config import REPO_ROOT, skip_unused_imports
 from .coursedir import CourseDir
 from .report import (
     GradingReport,
@@ -33,6 +28,7 @@ from .report import (
     write_lms,
     write_summary,
 )
+from .settings import GradingSettings
 from .submissions import find_submissions, grade_cells
 from .task import check_course_lib
 
@@ -47,7 +43,7 @@ def grade_submissions(
     memory_limit: str | int = DEFAULT_MEMORY_LIMIT,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
     submission_timeout: float | None = None,
-    jobs: int = 1,
+    jobs: int = DEFAULT_JOBS,
     scheduler: str | None = None,
     progress: bool = True,
 ) -> GradingReport:
@@ -105,6 +101,45 @@ def grade_submissions(
     >>> report.result("alice").total, report.max_total  # doctest: +SKIP
     (10.0, 10.0)
     """
+    settings = GradingSettings(
+        timeout=timeout,
+        memory_limit=memory_limit,
+        max_output_chars=max_output_chars,
+        submission_timeout=submission_timeout,
+        jobs=jobs,
+        scheduler=scheduler,
+        progress=progress,
+    )
+    return grade(assignment, submissions, settings, out=out, solutions=solutions)
+
+
+def grade(
+    assignment: str,
+    submissions: str | Path,
+    settings: GradingSettings,
+    *,
+    out: str | Path | None = None,
+    solutions: str | Path | None = None,
+) -> GradingReport:
+    """Autograde every submission of ``assignment`` with ``settings`` (checked already).
+
+    Parameters
+    ----------
+    assignment, submissions, out, solutions
+        As for :func:`grade_submissions`.
+    settings
+        How to grade: limits, workers, progress.
+
+    Returns
+    -------
+    GradingReport
+        As for :func:`grade_submissions`.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError, RuntimeError
+        As for :func:`grade_submissions`.
+    """
     skip_unused_imports()
     import nbformat
 
@@ -115,36 +150,28 @@ def grade_submissions(
         available = sorted(p.name for p in solutions.glob("*") if (p / f"{p.name}.ipynb").is_file())
         msg = f"no assignment {assignment!r} in {str(solutions)!r}; available: {available}"
         raise FileNotFoundError(msg)
-    if timeout <= 0:
-        msg = f"timeout must be a positive number of seconds, got {timeout}; pass e.g. 120"
-        raise ValueError(msg)
-    limit = parse_memory(memory_limit)
-    if not 1 <= jobs <= (os.cpu_count() or 1):
-        msg = f"jobs must be between 1 and the {os.cpu_count()} cores, got {jobs}; pass e.g. 1"
-        raise ValueError(msg)
+    # the release has the source's cells (nbgrader clears their solutions, removes none)
+    code_cells = sum(c.cell_type == "code" for c in nbformat.read(source_nb, as_version=4).cells)
+    settings = settings.for_code_cells(code_cells)
     found = find_submissions(submissions, assignment)
 
     out = Path(out) if out is not None else Path("grading") / assignment
     _check_out(out, Path(submissions))
-    course = CourseDir(out.resolve() / "course", assignment)
+    course = CourseDir(out.resolve() / "course", assignment, settings)
     check_course_lib(course.root)
     from .engine import dask_client
     from .refcache import precompute
 
     run_id = uuid.uuid4().hex[:8]
-    with precompute(assignment) as job, dask_client(scheduler, jobs) as client:
+    with precompute(assignment) as job, dask_client(settings) as client:
         # connected before anything is written
-        course.prepare(solutions / assignment, timeout, limit, max_output_chars)
+        course.prepare(solutions / assignment)
         course.copy_submissions(found)
         release_nb = nbformat.read(course.release / f"{assignment}.ipynb", as_version=4)
         questions, max_scores = grade_cells(release_nb)
-        n_code = sum(cell.cell_type == "code" for cell in release_nb.cells)
-        wall_limit = submission_timeout or timeout * (n_code + 2) + 300
         references = job.result() if job is not None else None
         course.log_references(references)
-        results = course.grade_all(
-            list(found), release_nb, wall_limit, client, progress, run_id, references
-        )
+        results = course.grade_all(list(found), release_nb, client, run_id, references)
     course.copy_feedback(results, out)
     for result in results:
         result.scores, result.max_scores = course.scores(result.student, questions)

@@ -1,7 +1,7 @@
 """The grading command line: ``python -m course_lib.grading <assignment> <submissions>``.
 
-:func:`main` parses the options, runs :func:`~.autograde.grade_submissions` and turns
-bad input into exit code 2 with a message on stderr.
+:func:`main` parses the options into a :class:`~.settings.GradingSettings`, runs
+:func:`~.autograde.grade` and turns bad input into exit code 2 with a message on stderr.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 
-from .config import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+from ..defaults import DEFAULT_JOBS, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 
 
 def main(argv: Iterable[str] | None = None) -> int:
@@ -34,7 +34,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     >>> main(["01_graph_clustering", "collected", "--out", "grading/01"])  # doctest: +SKIP
     0
     """
-    from .autograde import grade_submissions
+    from .autograde import grade
+    from .settings import GradingSettings
 
     parser = argparse.ArgumentParser(
         prog="python -m course_lib.grading",
@@ -62,7 +63,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument(
         "--jobs",
         type=int,
-        default=1,
+        default=DEFAULT_JOBS,
         help="local Dask worker processes grading in parallel (default: %(default)s)",
     )
     parser.add_argument(
@@ -74,16 +75,15 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(None if argv is None else list(argv))
     try:
-        report = grade_submissions(
-            args.assignment,
-            args.submissions,
-            out=args.out,
-            solutions=args.solutions,
+        settings = GradingSettings(
             timeout=args.timeout,
             memory_limit=args.memory_limit,
             jobs=args.jobs,
             scheduler=args.scheduler,
             progress=not args.no_progress,
+        )
+        report = grade(
+            args.assignment, args.submissions, settings, out=args.out, solutions=args.solutions
         )
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         parser.error(str(error))

@@ -19,9 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .config import GRADER_KERNEL, write_course_config
 from .refcache import References
 from .report import StudentResult
+from .settings import GradingSettings, write_course_config
 from .submissions import inspect_autograded, inspect_submission
 from .task import (
     GradingOutcome,
@@ -34,32 +34,36 @@ from .task import (
 
 
 class CourseDir:
-    """The working nbgrader course directory: source, release, submitted, gradebook."""
+    """The working nbgrader course directory: source, release, submitted, gradebook.
 
-    def __init__(self, root: Path, assignment: str) -> None:
+    Parameters
+    ----------
+    root
+        The directory (``<out>/course``).
+    assignment
+        Assignment id.
+    settings
+        The run's settings, their ``submission_timeout`` set
+        (:meth:`~.settings.GradingSettings.for_code_cells`).
+    """
+
+    def __init__(self, root: Path, assignment: str, settings: GradingSettings) -> None:
         self.root = root
         self.assignment = assignment
+        self.settings = settings
         self.source = root / "source" / assignment
         self.release = root / "release" / assignment
         self.logs = root / "logs"
         self.db = root / "gradebook.db"
         self.template = root / "gradebook_template.db"
-        self.settings: dict[str, object] = {}
-        self.limit = 0
 
-    def prepare(self, source: Path, timeout: int, limit: int, max_chars: int) -> None:
+    def prepare(self, source: Path) -> None:
         """Write config and kernelspec, copy the source, and register the assignment.
 
         Parameters
         ----------
         source
             The assignment's nbgrader source folder.
-        timeout
-            Seconds per cell.
-        limit
-            Address-space cap of the kernel in bytes (``0``: none).
-        max_chars
-            Characters of output kept per cell.
 
         Raises
         ------
@@ -80,10 +84,8 @@ class CourseDir:
         if self.source.exists():
             shutil.rmtree(self.source)
         shutil.copytree(source, self.source, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        self.limit = limit
-        self.settings = {"timeout": timeout, "max_output_chars": max_chars}
-        write_kernelspec(self.root, limit)
-        write_course_config(self.root, kernel_name=GRADER_KERNEL, **self.settings)
+        write_kernelspec(self.root, self.settings.memory_bytes)
+        write_course_config(self.root, self.settings)
         result = self._generate_assignment()
         _write_log(self.logs / "generate_assignment.log", result)
         if not result["success"]:
@@ -162,11 +164,7 @@ class CourseDir:
         (self.logs / "references.json").write_text(json.dumps(record, indent=1) + "\n")
 
     def task(
-        self,
-        student: str,
-        wall_limit: float,
-        run_id: str = "",
-        references: References | None = None,
+        self, student: str, run_id: str = "", references: References | None = None
     ) -> GradingTask:
         """What a worker needs to grade ``student``: their files, the course, the settings.
 
@@ -174,8 +172,6 @@ class CourseDir:
         ----------
         student
             Student id (a folder of ``submitted/``).
-        wall_limit
-            Wall-clock seconds for the whole autograde of this student.
         run_id
             Tag of this run, part of the worker's temporary folder name.
         references
@@ -193,9 +189,7 @@ class CourseDir:
             source=read_files(self.source),
             release=read_files(self.release),
             template_db=self.template.read_bytes(),
-            settings=dict(self.settings),
-            memory_limit=self.limit,
-            wall_limit=wall_limit,
+            settings=self.settings,
             run_id=run_id,
             references=references.data if references is not None else None,
             references_sha256=references.sha256 if references is not None else "",
@@ -205,9 +199,7 @@ class CourseDir:
         self,
         students: list[str],
         release_nb: Any,
-        wall_limit: float,
         client: Any,
-        progress: bool,
         run_id: str = "",
         references: References | None = None,
     ) -> list[StudentResult]:
@@ -219,12 +211,8 @@ class CourseDir:
             Student ids to grade.
         release_nb
             The released notebook, as read by :mod:`nbformat`.
-        wall_limit
-            Wall-clock seconds per student.
         client
             A connected :class:`distributed.Client` (see :func:`.engine.dask_client`).
-        progress
-            Show a progress bar.
         run_id
             Tag of this run, part of the workers' temporary folder names.
         references
@@ -243,18 +231,17 @@ class CourseDir:
             self._clear_outputs(student)
             notebook = self.root / "submitted" / student / self.assignment
             checks[student] = inspect_submission(notebook / f"{self.assignment}.ipynb", release_nb)
-        tasks = [self.task(s, wall_limit, run_id, references) for s in students if checks[s][1]]
+        tasks = [self.task(s, run_id, references) for s in students if checks[s][1]]
         outcomes = run_tasks(
-            client, tasks, progress=progress, description=f"Grading {self.assignment}"
+            client, tasks, progress=self.settings.progress, description=f"Grading {self.assignment}"
         )
-        return [self.record(s, checks[s][0], outcomes.get(s), wall_limit) for s in students]
+        return [self.record(s, checks[s][0], outcomes.get(s)) for s in students]
 
     def record(
         self,
         student: str,
         reasons: list[str],
         outcome: GradingOutcome | str | None,
-        wall_limit: float,
     ) -> StudentResult:
         """Write one student's outcome into the course and the gradebook (never fails).
 
@@ -267,8 +254,6 @@ class CourseDir:
         outcome
             The worker's outcome, the reason it could not be graded, or ``None`` when the
             submission was not gradable.
-        wall_limit
-            Wall-clock seconds per student (for the reason of a stopped one).
 
         Returns
         -------
@@ -296,7 +281,7 @@ class CourseDir:
                     write_files(html, {f"{self.assignment}.html": outcome.feedback})
                 self._merge(student, outcome)
             else:
-                reasons.append(_failure_reason(outcome, wall_limit))
+                reasons.append(_failure_reason(outcome, self.settings.submission_timeout))
         if not graded:
             self._record_zero(student)
         return StudentResult(
@@ -414,7 +399,7 @@ def _hash_tree(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _failure_reason(outcome: GradingOutcome, wall_limit: float) -> str:
+def _failure_reason(outcome: GradingOutcome, wall_limit: float | None) -> str:
     if outcome.timed_out:
         return f"grading took longer than {wall_limit:.0f} s and was stopped (score 0)"
     text = outcome.log

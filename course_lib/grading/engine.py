@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from .settings import GradingSettings
 from .task import GradingOutcome, GradingTask, autograde_task
 
 CONNECT_TIMEOUT = 10
@@ -41,16 +42,15 @@ ALLOWED_FAILURES = 1
 
 
 @contextmanager
-def dask_client(scheduler: str | None = None, jobs: int = 1) -> Iterator[Any]:
-    """A Dask client: of the scheduler at ``scheduler``, or of a new local cluster.
+def dask_client(settings: GradingSettings) -> Iterator[Any]:
+    """A Dask client: of the settings' scheduler, or of a new local cluster.
 
     Parameters
     ----------
-    scheduler
-        Address of a running Dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``; ``None``
-        starts a :class:`distributed.LocalCluster` on this machine.
-    jobs
-        Worker processes of the local cluster (one thread each).
+    settings
+        Their ``scheduler``, the address of a running Dask scheduler (e.g.
+        ``"tcp://10.0.0.5:8786"``), or ``None``: a :class:`distributed.LocalCluster` on this
+        machine of ``jobs`` worker processes (one thread each).
 
     Yields
     ------
@@ -66,6 +66,7 @@ def dask_client(scheduler: str | None = None, jobs: int = 1) -> Iterator[Any]:
     import dask
     from distributed import Client, LocalCluster
 
+    scheduler = settings.scheduler
     if scheduler is not None:
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
@@ -88,15 +89,15 @@ def dask_client(scheduler: str | None = None, jobs: int = 1) -> Iterator[Any]:
                 raise RuntimeError(msg) from None
             yield client
         return
-    settings = {
+    config = {
         "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
         "distributed.scheduler.worker-saturation": 1.0,
         # workers that may start multiprocessing children: the grading fork server (.task)
         "distributed.worker.daemon": False,
     }
-    with dask.config.set(settings):
+    with dask.config.set(config):
         cluster = LocalCluster(
-            n_workers=jobs,
+            n_workers=settings.jobs,
             threads_per_worker=1,
             processes=True,
             memory_limit=WORKER_MEMORY,

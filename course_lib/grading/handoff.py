@@ -11,6 +11,10 @@ computed; the task then deletes the file. The checks the judge runs in that proc
 :func:`course_lib.checks.references.use_store` and compute the others themselves, as they
 do when no file was handed over (a student's own notebook) or the file did not match.
 
+The two variables are the grader's private channel between its own processes, not user
+settings: they are read here, not in :mod:`course_lib.environment`, which reads the settings a
+user sets.
+
 Standard library only at import time: every grading process imports this module.
 """
 

@@ -95,7 +95,7 @@ the truth only; exercise 5's references depend on each student's own subset."""
 
 def references_dir() -> Path:
     """``<cache_dir()>/references``: the cached references, beside the dataset cache."""
-    from ..datasets.cache import cache_dir
+    from ..environment import cache_dir
 
     return cache_dir() / "references"
 

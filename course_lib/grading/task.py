@@ -39,8 +39,10 @@ from pathlib import Path
 
 import course_lib
 
-from .config import GRADER_KERNEL, skip_unused_imports
+from ..defaults import GRADER_KERNEL
+from .config import skip_unused_imports
 from .handoff import handoff_env, receive
+from .settings import GradingSettings, write_course_config
 
 PRELOAD = "course_lib.grading.preload"
 """The module a worker's fork server imports once for all its grading processes."""
@@ -62,9 +64,7 @@ class GradingTask:
     source: Files
     release: Files
     template_db: bytes
-    settings: dict[str, object]
-    memory_limit: int
-    wall_limit: float
+    settings: GradingSettings
     run_id: str = ""
     references: bytes | None = None
     references_sha256: str = ""
@@ -137,6 +137,11 @@ def worker_env(root: Path) -> dict[str, str]:
     dict of str to str
         ``os.environ`` with the running Python's ``bin/`` first on ``PATH`` (nbgrader runs
         ``alembic`` through it) and ``JUPYTER_PATH`` set to ``root/jupyter`` (the kernels).
+
+    Notes
+    -----
+    This is the child processes' plumbing, not user settings (those are read in
+    :mod:`course_lib.environment`): the whole environment is passed on as it is.
     """
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     return {**os.environ, "PATH": path, "JUPYTER_PATH": str(root / "jupyter")}
@@ -216,7 +221,8 @@ def autograde_task(task: GradingTask) -> GradingOutcome:
     Parameters
     ----------
     task
-        The student's files, the assignment and the settings.
+        The student's files, the assignment and the settings (their
+        ``submission_timeout`` set, see :meth:`~.settings.GradingSettings.for_code_cells`).
 
     Returns
     -------
@@ -224,8 +230,6 @@ def autograde_task(task: GradingTask) -> GradingOutcome:
         Scores, autograded files, feedback page and log; ``success`` is ``False`` when
         nbgrader failed or the wall-clock limit stopped it.
     """
-    from .config import write_course_config
-
     start = time.perf_counter()
     a, student = task.assignment, task.student
     root = Path(tempfile.mkdtemp(prefix=f"scclust-grade-{task.run_id}-{student}-"))
@@ -234,15 +238,15 @@ def autograde_task(task: GradingTask) -> GradingOutcome:
         write_files(root / "release" / a, task.release)
         write_files(root / "submitted" / student / a, task.submission)
         (root / "gradebook.db").write_bytes(task.template_db)
-        write_kernelspec(root, task.memory_limit)
-        write_course_config(root, kernel_name=GRADER_KERNEL, **task.settings)
+        write_kernelspec(root, task.settings.memory_bytes)
+        write_course_config(root, task.settings)
         env = worker_env(root)
         if task.references is not None:
             (root / REFERENCES_FILE).write_bytes(task.references)
             env |= handoff_env(root / REFERENCES_FILE, task.references_sha256)
         log_path = root / "grading.log"
         returncode, timed_out = run_grading_process(root, a, student, env, log_path,
-                                                    task.wall_limit)  # fmt: skip
+                                                    task.settings.submission_timeout)  # fmt: skip
         outcome = GradingOutcome(
             student=student,
             success=returncode == 0 and not timed_out,
@@ -265,7 +269,7 @@ def autograde_task(task: GradingTask) -> GradingOutcome:
 
 def run_grading_process(
     root: Path, assignment: str, student: str, env: dict[str, str], log_path: Path,
-    wall_limit: float,
+    wall_limit: float | None,
 ) -> tuple[int | None, bool]:
     """Run :func:`main` in a process of its own, killed with its kernel past ``wall_limit``.
 
@@ -284,7 +288,7 @@ def run_grading_process(
     log_path
         File receiving its standard output and error.
     wall_limit
-        Seconds it may run.
+        Seconds it may run (``None``: no limit).
 
     Returns
     -------

@@ -7,10 +7,11 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from .._validation import check_adata, check_whole_number, require_obs_column, require_obsm
+from ..defaults import N_NEIGHBORS, SAMPLE_KEY
 
 
 def same_sample_neighbour_share(
-    adata: ad.AnnData, use_rep: str, *, batch_key: str = "sample", n_neighbors: int = 15
+    adata: ad.AnnData, use_rep: str, *, batch_key: str = SAMPLE_KEY, n_neighbors: int = N_NEIGHBORS
 ) -> float:
     """Share of each cell's nearest neighbours that come from the cell's own sample.
 
@@ -60,7 +61,7 @@ def same_sample_neighbour_share(
     return float((batch[neighbours] == batch[:, None]).mean())
 
 
-def chance_same_sample_share(adata: ad.AnnData, *, batch_key: str = "sample") -> float:
+def chance_same_sample_share(adata: ad.AnnData, *, batch_key: str = SAMPLE_KEY) -> float:
     """Same-sample share expected if neighbours were drawn at random (sum of squared shares).
 
     Examples

@@ -24,7 +24,7 @@ from sklearn.metrics import (
 from sklearn.neighbors import NearestNeighbors
 
 from .._validation import check_adata, check_whole_number, embedding, obs_labels
-from ..defaults import HARMONY_KEY, N_NEIGHBORS, SEED
+from ..defaults import HARMONY_KEY, N_NEIGHBORS, SCAN_N_INIT, SEED
 
 
 def sample_cells(n_obs: int, n_sample: int, *, random_state: int = SEED) -> np.ndarray:
@@ -247,7 +247,7 @@ def choose_k(
     x: np.ndarray,
     ks: Sequence[int],
     *,
-    n_init: int = 3,
+    n_init: int = SCAN_N_INIT,
     n_refs: int = 5,
     random_state: int = SEED,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
