@@ -23,7 +23,8 @@ multiple-choice answer).
 module                     what it holds
 =========================  ================================================================
 :mod:`.thresholds`         every threshold, with the measurements it was calibrated on
-:mod:`.references`         the reference answers, computed once per process and cached
+:mod:`.references`         the store of references: each computed once, or handed over
+:mod:`.reference_answers`  the reference answers, computed from the data an exercise uses
 :mod:`.scores`             the scores compared with the thresholds (shared with calibration)
 :mod:`._feedback`          passing, failing, and reading the student's answer
 :mod:`.ex1_graph`          exercise 1: kNN graph, Leiden, agreement of two clusterings

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._validation import MissingKeyError, check_adata, obs_labels
 from ..defaults import leiden_key
-from .references import reference_data
+from .reference_answers import reference_data
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -4,7 +4,7 @@ Every check judges the answer's values, never only their bookkeeping: the subset
 clusters chosen (their cells, against the simulation's truth of the course data), the
 variable genes against those chosen within the same cells, the PCA and Harmony embeddings
 by each cell's neighbours in references computed from the same cells and genes
-(:func:`~course_lib.checks.references.reference_subset_knn`), and the subclusters by their
+(:func:`~course_lib.checks.reference_answers.reference_subset_knn`), and the subclusters by their
 graph (a kNN graph of the subset's own Harmony embedding) and their agreement with Leiden
 on it. Recorded parameters (``uns[...]['params']``) only help name a mistake.
 
@@ -50,7 +50,7 @@ from ._feedback import (
     student_facing,
     validated,
 )
-from .references import (
+from .reference_answers import (
     UNCORRECTED_KEY,
     cells_only,
     embedding_knn,
@@ -100,7 +100,8 @@ def shared_neighbours(knn: np.ndarray, expected: np.ndarray) -> float:
     ----------
     knn, expected
         Rows × neighbours arrays of row indices (e.g. from
-        :func:`~course_lib.checks.references.embedding_knn`), the same cells in the same order.
+        :func:`~course_lib.checks.reference_answers.embedding_knn`), the same cells in the
+        same order.
 
     Returns
     -------
@@ -345,7 +346,7 @@ def check_subset_embedding(
     """Check the PCA and the Harmony embedding of the subset by each cell's neighbours.
 
     References are computed from the course data's cells of ``tnk`` and the genes of its
-    PCA (:func:`~course_lib.checks.references.reference_subset_knn`: scaled, ``n_comps``
+    PCA (:func:`~course_lib.checks.reference_answers.reference_subset_knn`: scaled, ``n_comps``
     components, Harmony for the sample). Each cell's nearest neighbours in
     ``tnk.obsm['X_pca']`` and ``tnk.obsm['X_pca_harmony']`` must mostly be its neighbours
     in the references (:data:`~course_lib.checks.thresholds.SUBSET_PCA_MIN_SHARED`,
@@ -502,7 +503,7 @@ def check_subclustering(
     ``tnk.obsm['X_pca_harmony']`` (each cell's neighbours mostly its nearest there,
     :data:`~course_lib.checks.thresholds.KNN_MIN_OVERLAP`), and that embedding not the full
     data's. The labels are then compared with Leiden references (seeds
-    :data:`~course_lib.checks.references.REFERENCE_SEEDS`) on a kNN graph of the same
+    :data:`~course_lib.checks.reference_answers.REFERENCE_SEEDS`) on a kNN graph of the same
     embedding, so this question is scored on its own: the embedding itself is
     :func:`check_subset_embedding`'s question. A recorded resolution other than the one
     asked is named as the mistake.

@@ -37,7 +37,8 @@ from ._feedback import (
     require_adata,
     student_facing,
 )
-from .references import UNCORRECTED_KEY, fingerprint, memoized, reference_data
+from .reference_answers import UNCORRECTED_KEY, reference_data
+from .references import fingerprint, memoized
 from .scores import (
     log10_distance,
     mean_silhouette,
