@@ -1097,8 +1097,8 @@ def test_subclustering_without_graph(tnk, ref):
 def test_shared_neighbours_known_answers():
     knn = reference_answers.embedding_knn(np.array([[0.0], [1.0], [3.0], [10.0]]), 1)
     assert knn.ravel().tolist() == [1, 0, 1, 2]
-    assert checks.ex5_subclustering.shared_neighbours(knn, knn) == 1.0
-    assert checks.ex5_subclustering.shared_neighbours(knn, (knn + 1) % 4) == 0.0
+    assert checks.ex5_embedding.shared_neighbours(knn, knn) == 1.0
+    assert checks.ex5_embedding.shared_neighbours(knn, (knn + 1) % 4) == 0.0
 
 
 def test_leiden_wrong_labels_named_by_recorded_graph(answered, ref):
@@ -1357,7 +1357,7 @@ def test_ex6_b_cluster_found_by_the_check(judged, ref, capsys):
     """Without `cluster`, the checks find the setup's B cluster from the course data's
     expression (the grade cells read no helper variable of the notebook)."""
     import course_lib
-    from course_lib.checks.ex6_judging import b_cluster as found
+    from course_lib.checks.ex6_composition import b_cluster as found
 
     cluster = course_lib.marker_means(judged, "leiden_0.6", ["MS4A1"])["MS4A1"].idxmax()
     assert found(judged.obs["leiden_0.6"].astype(str), ref) == cluster
