@@ -97,6 +97,76 @@ def _name_pca_mistake(
             )
 
 
+def _subset_embeddings(
+    tnk: ad.AnnData, ref: ad.AnnData, n_comps: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The subset's PCA and Harmony embedding, after failing unless both are its own.
+
+    Each must be in ``tnk.obsm``, computed on the subset (not the full data's rows), with
+    ``n_comps`` components; the Harmony embedding must differ from the PCA.
+    """
+    for rep in (UNCORRECTED_KEY, HARMONY_KEY):
+        validated(
+            require_obsm,
+            tnk,
+            rep,
+            missing=f"`tnk.obsm` has no {rep!r}; present: {sorted(tnk.obsm)} ({EMBEDDING_HINT}).",
+        )
+        if full_rows(tnk, ref, rep):
+            fail(
+                f"`tnk.obsm[{rep!r}]` is the full data's embedding of these cells; it was "
+                f"computed with all cell types, so compute it again on the subset "
+                f"({EMBEDDING_HINT})."
+            )
+        width = np.asarray(tnk.obsm[rep]).shape[1]
+        if width != n_comps:
+            fail(
+                f"`tnk.obsm[{rep!r}]` has {width} components; the question asks for "
+                f"{n_comps} ({EMBEDDING_HINT})."
+            )
+    pca, harmony = np.asarray(tnk.obsm[UNCORRECTED_KEY]), np.asarray(tnk.obsm[HARMONY_KEY])
+    if np.allclose(pca, harmony):
+        fail(
+            f"`tnk.obsm[{HARMONY_KEY!r}]` equals the uncorrected PCA; run Harmony "
+            f"({EMBEDDING_HINT})."
+        )
+    return pca, harmony
+
+
+def _name_harmony_mistake(
+    tnk: ad.AnnData,
+    ref: ad.AnnData,
+    genes: pd.Index,
+    knn: np.ndarray,
+    pca: np.ndarray,
+    n_comps: int,
+) -> None:
+    """Fail naming the usual Harmony mistake the neighbours ``knn`` (Harmony's) match, if any."""
+    batch = recorded(tnk, "harmony", "batch_key")
+    if batch is not None and batch != SAMPLE_KEY:
+        fail(
+            f"Harmony corrected for {batch!r}; the question asks to correct for the "
+            f"sample ({EMBEDDING_HINT})."
+        )
+    uncorrected = shared_neighbours(knn, embedding_knn(pca, N_NEIGHBORS))
+    condition = 0.0
+    if CONDITION_KEY in ref.obs:
+        other = reference_subset_knn(
+            ref, tnk.obs_names, genes, batch_key=CONDITION_KEY, n_comps=n_comps
+        )
+        condition = shared_neighbours(knn, other[:, N_NEIGHBORS:])
+    if max(condition, uncorrected) >= SUBSET_HARMONY_MIN_SHARED:
+        if condition > uncorrected:
+            fail(
+                f"Harmony corrected for {CONDITION_KEY!r}; the question asks to correct "
+                f"for the sample ({EMBEDDING_HINT})."
+            )
+        fail(
+            f"`tnk.obsm[{HARMONY_KEY!r}]` keeps the neighbours of the uncorrected PCA; was "
+            f"Harmony run on the subset's PCA ({EMBEDDING_HINT})?"
+        )
+
+
 @student_facing
 def check_subset_embedding(
     tnk: ad.AnnData, *, n_comps: int = N_PCS, reference: ad.AnnData | None = None
@@ -137,31 +207,7 @@ def check_subset_embedding(
     """
     tnk = require_adata(tnk, "tnk")
     ref = exercise_cells(tnk, reference, EMBEDDING_HINT)
-    for rep in (UNCORRECTED_KEY, HARMONY_KEY):
-        validated(
-            require_obsm,
-            tnk,
-            rep,
-            missing=f"`tnk.obsm` has no {rep!r}; present: {sorted(tnk.obsm)} ({EMBEDDING_HINT}).",
-        )
-        if full_rows(tnk, ref, rep):
-            fail(
-                f"`tnk.obsm[{rep!r}]` is the full data's embedding of these cells; it was "
-                f"computed with all cell types, so compute it again on the subset "
-                f"({EMBEDDING_HINT})."
-            )
-        width = np.asarray(tnk.obsm[rep]).shape[1]
-        if width != n_comps:
-            fail(
-                f"`tnk.obsm[{rep!r}]` has {width} components; the question asks for "
-                f"{n_comps} ({EMBEDDING_HINT})."
-            )
-    pca, harmony = np.asarray(tnk.obsm[UNCORRECTED_KEY]), np.asarray(tnk.obsm[HARMONY_KEY])
-    if np.allclose(pca, harmony):
-        fail(
-            f"`tnk.obsm[{HARMONY_KEY!r}]` equals the uncorrected PCA; run Harmony "
-            f"({EMBEDDING_HINT})."
-        )
+    pca, harmony = _subset_embeddings(tnk, ref, n_comps)
     genes = _pca_genes(tnk, ref)
     expected = reference_subset_knn(ref, tnk.obs_names, genes, n_comps=n_comps)
     own = embedding_knn(pca, N_NEIGHBORS)
@@ -176,29 +222,7 @@ def check_subset_embedding(
     own = embedding_knn(harmony, N_NEIGHBORS)
     shared = shared_neighbours(own, expected[:, N_NEIGHBORS:])
     if shared < SUBSET_HARMONY_MIN_SHARED:
-        batch = recorded(tnk, "harmony", "batch_key")
-        if batch is not None and batch != SAMPLE_KEY:
-            fail(
-                f"Harmony corrected for {batch!r}; the question asks to correct for the "
-                f"sample ({EMBEDDING_HINT})."
-            )
-        uncorrected = shared_neighbours(own, embedding_knn(pca, N_NEIGHBORS))
-        condition = 0.0
-        if CONDITION_KEY in ref.obs:
-            other = reference_subset_knn(
-                ref, tnk.obs_names, genes, batch_key=CONDITION_KEY, n_comps=n_comps
-            )
-            condition = shared_neighbours(own, other[:, N_NEIGHBORS:])
-        if max(condition, uncorrected) >= SUBSET_HARMONY_MIN_SHARED:
-            if condition > uncorrected:
-                fail(
-                    f"Harmony corrected for {CONDITION_KEY!r}; the question asks to correct "
-                    f"for the sample ({EMBEDDING_HINT})."
-                )
-            fail(
-                f"`tnk.obsm[{HARMONY_KEY!r}]` keeps the neighbours of the uncorrected PCA; was "
-                f"Harmony run on the subset's PCA ({EMBEDDING_HINT})?"
-            )
+        _name_harmony_mistake(tnk, ref, genes, own, pca, n_comps)
         fail(
             f"the cells' neighbours in `tnk.obsm[{HARMONY_KEY!r}]` are not those of Harmony "
             f"run on the subset's PCA for the sample ({shared:.0%} shared, need ≥ "

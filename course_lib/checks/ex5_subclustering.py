@@ -22,6 +22,7 @@ from typing import Any
 
 import anndata as ad
 import numpy as np
+import pandas as pd
 
 from .._validation import require_obsm
 from ..defaults import (
@@ -97,6 +98,38 @@ def full_rows(tnk: ad.AnnData, ref: ad.AnnData, rep: str) -> bool:
     return False
 
 
+def _judge_tnk_clusters(chosen: list[str], clusters: pd.Series, lineage: pd.Series) -> None:
+    """Fail unless ``chosen`` names exactly the clusters that are mostly T or NK cells.
+
+    ``lineage`` is the simulation's truth of each cell, in the order of ``clusters``.
+    """
+    t_markers = ", ".join(T_MARKERS)
+    expected = set(mostly(clusters, lineage == TNK_LINEAGE))
+    technical = set(mostly(clusters, lineage.isin(TECHNICAL)))
+    extra, missing = set(chosen) - expected, expected - set(chosen)
+    if extra & technical:
+        fail(
+            f"`tnk_clusters` keeps {n_clusters_text(sorted(extra & technical))} whose cells are "
+            f"mostly doublets or damaged cells; some of them express T markers too. Chapter 5 "
+            f"leaves the clusters flagged by their QC profile out before choosing by markers "
+            f"({SUBSET_HINT})."
+        )
+    if extra:
+        fail(
+            f"`tnk_clusters` holds {n_clusters_text(sorted(extra))} whose cells are not T or NK "
+            f"cells. Keep only the clusters high in {t_markers} or in {'/'.join(NK_MARKERS)} "
+            f"({SUBSET_HINT})."
+        )
+    if missing:
+        n_cells = int(clusters.isin(missing).sum())
+        fail(
+            f"`tnk_clusters` misses {n_clusters_text(sorted(missing))} of T or NK cells "
+            f"({n_cells:,} cells). Did you include every cluster high in the T marker "
+            f"({t_markers}) *or* in the NK markers ({', '.join(NK_MARKERS)})? NK cells lack "
+            f"{t_markers} ({SUBSET_HINT})."
+        )
+
+
 @student_facing
 def check_tnk_subset(
     tnk: ad.AnnData,
@@ -141,7 +174,6 @@ def check_tnk_subset(
     >>> check_tnk_subset(tnk, tnk_clusters, adata)  # doctest: +SKIP
     ✔ tnk_clusters: 3 clusters, 3,833 cells: the T and NK clusters without the flagged ones.
     """
-    t_markers = ", ".join(T_MARKERS)
     tnk = require_adata(tnk, "tnk")
     adata = require_adata(adata)
     chosen = label_list(tnk_clusters, "tnk_clusters")
@@ -157,30 +189,7 @@ def check_tnk_subset(
     ref = reference_data(reference)
     aligned(adata, ref)
     lineage = ref.obs[LINEAGE_KEY].astype(str).reindex(adata.obs_names)
-    expected = set(mostly(clusters, lineage == TNK_LINEAGE))
-    technical = set(mostly(clusters, lineage.isin(TECHNICAL)))
-    extra, missing = set(chosen) - expected, expected - set(chosen)
-    if extra & technical:
-        fail(
-            f"`tnk_clusters` keeps {n_clusters_text(sorted(extra & technical))} whose cells are "
-            f"mostly doublets or damaged cells; some of them express T markers too. Chapter 5 "
-            f"leaves the clusters flagged by their QC profile out before choosing by markers "
-            f"({SUBSET_HINT})."
-        )
-    if extra:
-        fail(
-            f"`tnk_clusters` holds {n_clusters_text(sorted(extra))} whose cells are not T or NK "
-            f"cells. Keep only the clusters high in {t_markers} or in {'/'.join(NK_MARKERS)} "
-            f"({SUBSET_HINT})."
-        )
-    if missing:
-        n_cells = int(clusters.isin(missing).sum())
-        fail(
-            f"`tnk_clusters` misses {n_clusters_text(sorted(missing))} of T or NK cells "
-            f"({n_cells:,} cells). Did you include every cluster high in the T marker "
-            f"({t_markers}) *or* in the NK markers ({', '.join(NK_MARKERS)})? NK cells lack "
-            f"{t_markers} ({SUBSET_HINT})."
-        )
+    _judge_tnk_clusters(chosen, clusters, lineage)
     cells = set(adata.obs_names[clusters.isin(chosen).to_numpy()])
     differ = len(cells.symmetric_difference(tnk.obs_names))
     if differ or tnk.n_obs != len(cells):

@@ -103,6 +103,42 @@ def _cluster_in(
     return chosen[0]
 
 
+def _shares_by_sample(
+    shares: Any, condition: pd.Series, samples: pd.Index, sample_key: str, name: str, hint: str
+) -> pd.Series:
+    """The student's shares as numbers in the order of ``samples``, or a failure naming the format.
+
+    ``condition`` is each sample's condition: one value per condition is the usual mistake.
+    """
+    if isinstance(shares, pd.DataFrame):
+        fail(
+            f"`{name}` is a table ({shares.shape[0]} × {shares.shape[1]}); the question asks for "
+            f"one cluster's column only, a Series indexed by sample ({hint})."
+        )
+    if isinstance(shares, Mapping):
+        shares = pd.Series(shares)
+    if not isinstance(shares, pd.Series):
+        fail(
+            f"`{name}` should be a pandas Series indexed by sample, got {type(shares).__name__} "
+            f"({hint})."
+        )
+    shares = shares.rename(index=str)
+    if set(shares.index) == set(condition):
+        fail(
+            f"`{name}` has one value per condition ({sorted(set(condition))}); the replicates "
+            f"are the samples, so keep one value per sample ({hint})."
+        )
+    if set(shares.index) != set(samples):
+        fail(
+            f"the index of `{name}` should be the samples of `obs[{sample_key!r}]` "
+            f"({sorted(samples)}), got {sorted(shares.index)[:10]} ({hint})."
+        )
+    try:
+        return shares.loc[samples].astype(float)
+    except (TypeError, ValueError):
+        fail(f"`{name}` should hold numbers (fractions of cells) ({hint}).")
+
+
 @student_facing
 def check_sample_shares(
     shares: Any,
@@ -159,33 +195,7 @@ def check_sample_shares(
         f"(`course_lib.proportion_table` or `pd.crosstab` with `normalize=`); see chapter 7, "
         f"*Composition across conditions, per sample*"
     )
-    if isinstance(shares, pd.DataFrame):
-        fail(
-            f"`{name}` is a table ({shares.shape[0]} × {shares.shape[1]}); the question asks for "
-            f"one cluster's column only, a Series indexed by sample ({hint})."
-        )
-    if isinstance(shares, Mapping):
-        shares = pd.Series(shares)
-    if not isinstance(shares, pd.Series):
-        fail(
-            f"`{name}` should be a pandas Series indexed by sample, got {type(shares).__name__} "
-            f"({hint})."
-        )
-    shares = shares.rename(index=str)
-    if set(shares.index) == set(condition):
-        fail(
-            f"`{name}` has one value per condition ({sorted(set(condition))}); the replicates "
-            f"are the samples, so keep one value per sample ({hint})."
-        )
-    if set(shares.index) != set(counts.index):
-        fail(
-            f"the index of `{name}` should be the samples of `obs[{sample_key!r}]` "
-            f"({sorted(counts.index)}), got {sorted(shares.index)[:10]} ({hint})."
-        )
-    try:
-        values = shares.loc[counts.index].astype(float)
-    except (TypeError, ValueError):
-        fail(f"`{name}` should hold numbers (fractions of cells) ({hint}).")
+    values = _shares_by_sample(shares, condition, counts.index, sample_key, name, hint)
     expected = counts[cluster] / counts.sum(axis=1)
     if np.allclose(values, expected, atol=SHARES_ATOL, rtol=0):
         passed(

@@ -289,6 +289,26 @@ def _one_label(cluster: Any, labels: pd.Series, key: str, hint: str) -> str:
     return chosen[0]
 
 
+def _name_settings_mistake(adata: ad.AnnData, run: str, resolution: float, hint: str) -> None:
+    """Fail naming a setting recorded in ``uns[run]`` that is not the question's, if any."""
+    settings = {
+        "fraction": STABILITY_FRACTION,
+        "resolution": resolution,
+        "use_rep": HARMONY_KEY,
+    }
+    for param, value in settings.items():
+        used = recorded(adata, run, param)
+        if (
+            used is not None
+            and used != value
+            and not (isinstance(value, float) and math.isclose(float(used), value))
+        ):
+            fail(
+                f"`adata.uns[{run!r}]` says the stability was computed with `{param}=` "
+                f"{used!r}; the question asks for {value!r} ({hint})."
+            )
+
+
 @student_facing
 def check_least_stable(
     least_stable: Any,
@@ -351,22 +371,7 @@ def check_least_stable(
             f"under subsampling."
         )
         return
-    settings = {
-        "fraction": STABILITY_FRACTION,
-        "resolution": resolution,
-        "use_rep": HARMONY_KEY,
-    }
-    for param, value in settings.items():
-        used = recorded(adata, run, param)
-        if (
-            used is not None
-            and used != value
-            and not (isinstance(value, float) and math.isclose(float(used), value))
-        ):
-            fail(
-                f"`adata.uns[{run!r}]` says the stability was computed with `{param}=` "
-                f"{used!r}; the question asks for {value!r} ({hint})."
-            )
+    _name_settings_mistake(adata, run, resolution, hint)
     most = math.isclose(float(stability[chosen]), float(stability.max()))
     if cells == int(sizes.min()):
         found = (
