@@ -14,7 +14,7 @@ import anndata as ad
 import numpy as np
 import pytest
 
-from course_lib.checks import references, scores, thresholds
+from course_lib.checks import reference_answers, scores, thresholds
 from course_lib.defaults import HARMONY_KEY
 from tests import exercise_calibration as calibration
 
@@ -55,8 +55,8 @@ def test_leiden_thresholds(course_data, resolution):
     )
     report(f"Leiden {resolution}", spread)
     refs = [
-        references.reference_leiden(course_data, resolution, seed=s)
-        for s in references.REFERENCE_SEEDS
+        reference_answers.reference_leiden(course_data, resolution, seed=s)
+        for s in reference_answers.REFERENCE_SEEDS
     ]
     low, high = scores.count_range(float(np.median([r.nunique() for r in refs])))
     print(f"  counts accepted {low}-{high}: {spread.counts}")
@@ -140,7 +140,7 @@ def test_lineage_clusters_are_unambiguous(course_data):
     from tests.exercise_calibration.answers import clustered
 
     runs = {f"{fl} seed {s}": clustered(course_data, s, fl).obs["l"] for s, fl in CHOICE_RUNS}
-    tree = references.cells_only(course_data)
+    tree = reference_answers.cells_only(course_data)
     hierarchical(tree, 10)
     for lineage, clusterings in (("B", runs), ("Platelet", {"Ward 10": tree.obs["ward_10"]})):
         spread = calibration.share_spread(course_data, lineage, clusterings)

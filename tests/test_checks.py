@@ -14,7 +14,7 @@ import scanpy as sc
 from sklearn.metrics import adjusted_rand_score
 
 from course_lib import checks
-from course_lib.checks import references, scores, thresholds
+from course_lib.checks import reference_answers, scores, thresholds
 from course_lib.defaults import HARMONY_KEY, LINEAGE_KEY, N_NEIGHBORS, RESOLUTIONS, TRUTH_KEY
 from tests.exercise_calibration import chapter_subset
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:In the future, the default backe
 
 
 def leiden(adata: ad.AnnData, resolution: float, key: str, *, seed: int = 0, flavor="igraph"):
-    options = references.leiden_options(flavor)
+    options = reference_answers.leiden_options(flavor)
     sc.tl.leiden(adata, resolution=resolution, key_added=key, random_state=seed, **options)
 
 
@@ -192,7 +192,9 @@ def test_leiden_wrong_resolution_named_from_params(answered, ref):
 def test_leiden_recorded_params_do_not_judge_right_labels(answered, ref, capsys):
     """Recorded parameters only name a mistake once the labels are wrong: right labels with
     a record saying resolution 1 and the uncorrected PCA still pass."""
-    sc.tl.leiden(answered, key_added="leiden_0.6", resolution=0.6, **references.leiden_options())
+    sc.tl.leiden(
+        answered, key_added="leiden_0.6", resolution=0.6, **reference_answers.leiden_options()
+    )
     answered.uns["leiden_0.6"]["params"]["resolution"] = 1
     checks.check_leiden(answered, 0.6, reference=ref)
     answered.uns["neighbors"]["params"]["use_rep"] = "X_pca"
@@ -247,7 +249,7 @@ def test_leiden_message_does_not_leak_reference(answered, ref):
     """A failure reports scores and counts, never the reference's labels or cluster sizes."""
     _two_clusters(answered)
     msg = fails(checks.check_leiden, answered, 0.6, reference=ref)
-    sizes = references.reference_leiden(ref, 0.6).value_counts()
+    sizes = reference_answers.reference_leiden(ref, 0.6).value_counts()
     assert not any(f"{size}" in msg.split() for size in sizes if size > 100)
 
 
@@ -1093,10 +1095,10 @@ def test_subclustering_without_graph(tnk, ref):
 
 
 def test_shared_neighbours_known_answers():
-    knn = references.embedding_knn(np.array([[0.0], [1.0], [3.0], [10.0]]), 1)
+    knn = reference_answers.embedding_knn(np.array([[0.0], [1.0], [3.0], [10.0]]), 1)
     assert knn.ravel().tolist() == [1, 0, 1, 2]
-    assert checks.ex5_subclustering.shared_neighbours(knn, knn) == 1.0
-    assert checks.ex5_subclustering.shared_neighbours(knn, (knn + 1) % 4) == 0.0
+    assert checks.ex5_embedding.shared_neighbours(knn, knn) == 1.0
+    assert checks.ex5_embedding.shared_neighbours(knn, (knn + 1) % 4) == 0.0
 
 
 def test_leiden_wrong_labels_named_by_recorded_graph(answered, ref):
@@ -1128,7 +1130,7 @@ def test_knee_pass_on_own_curve(inertias, ref, capsys):
 
 def test_knee_uses_reference_curve_when_own_is_broken(ref, capsys):
     """A broken elbow answer costs the elbow question only."""
-    curve = {k: references.reference_inertia(ref, k, n_init=3) for k in KS}
+    curve = {k: reference_answers.reference_inertia(ref, k, n_init=3) for k in KS}
     checks.check_knee(scores.knee(curve), "c", None, KS, reference=ref)
     assert capsys.readouterr().out.startswith("✔ knee_k: k = ")
 
@@ -1355,7 +1357,7 @@ def test_ex6_b_cluster_found_by_the_check(judged, ref, capsys):
     """Without `cluster`, the checks find the setup's B cluster from the course data's
     expression (the grade cells read no helper variable of the notebook)."""
     import course_lib
-    from course_lib.checks.ex6_judging import b_cluster as found
+    from course_lib.checks.ex6_composition import b_cluster as found
 
     cluster = course_lib.marker_means(judged, "leiden_0.6", ["MS4A1"])["MS4A1"].idxmax()
     assert found(judged.obs["leiden_0.6"].astype(str), ref) == cluster

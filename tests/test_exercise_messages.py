@@ -22,7 +22,7 @@ from scipy.stats import fisher_exact
 from sklearn.metrics import adjusted_rand_score
 
 from course_lib import checks
-from course_lib.checks import references, scores
+from course_lib.checks import reference_answers, scores
 from course_lib.checks.ex6_judging import own_stability
 from course_lib.tl import composition_test, hierarchical, internal_metrics, subset_from_raw
 
@@ -220,7 +220,7 @@ def wrong_answers(w: dict) -> list[tuple[str, Callable[[], None]]]:
         (
             "check_knee",
             lambda: checks.check_knee(
-                scores.knee({k: references.reference_inertia(ref, k, n_init=3) for k in ks}),
+                scores.knee({k: reference_answers.reference_inertia(ref, k, n_init=3) for k in ks}),
                 "B",
                 None,
                 ks,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.checks import references
+from course_lib.checks import reference_answers, references
 from course_lib.grading import handoff, refcache
 from course_lib.grading.coursedir import CourseDir
 from course_lib.grading.preprocessors import VISIBLE_KEY
@@ -121,7 +121,7 @@ def one_reference(monkeypatch):
     """A stand-in exercise with one cheap reference on the course data."""
 
     def manifest(ref):
-        references.reference_inertia(ref, 3, n_init=1)
+        reference_answers.reference_inertia(ref, 3, n_init=1)
 
     monkeypatch.setitem(refcache.EXERCISE_REFERENCES, "00_stand_in", manifest)
     return "00_stand_in"

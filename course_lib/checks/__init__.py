@@ -23,7 +23,8 @@ multiple-choice answer).
 module                     what it holds
 =========================  ================================================================
 :mod:`.thresholds`         every threshold, with the measurements it was calibrated on
-:mod:`.references`         the reference answers, computed once per process and cached
+:mod:`.references`         the store of references: each computed once, or handed over
+:mod:`.reference_answers`  the reference answers, computed from the data an exercise uses
 :mod:`.scores`             the scores compared with the thresholds (shared with calibration)
 :mod:`._feedback`          passing, failing, and reading the student's answer
 :mod:`.ex1_graph`          exercise 1: kNN graph, Leiden, agreement of two clusterings
@@ -31,8 +32,10 @@ module                     what it holds
 :mod:`.ex3_hierarchical`   exercise 3: the Ward cut
 :mod:`.ex4_distribution`   exercise 4: composition tables
 :mod:`.cluster_choices`    exercises 1, 3, 4: clusters chosen by markers or QC profile
-:mod:`.ex5_subclustering`  exercise 5: the T/NK subset and its re-analysis
-:mod:`.ex6_judging`        exercise 6: silhouettes, stability, composition tested per sample
+:mod:`.ex5_subclustering`  exercise 5: the T/NK subset, its variable genes, its subclusters
+:mod:`.ex5_embedding`      exercise 5: the subset's PCA and Harmony embedding
+:mod:`.ex6_judging`        exercise 6: silhouettes, the least stable cluster
+:mod:`.ex6_composition`    exercise 6: one cluster's share per sample, between conditions
 =========================  ================================================================
 
 Examples
@@ -49,18 +52,10 @@ from .ex1_graph import check_agreement, check_leiden, check_neighbors
 from .ex2_kmeans import check_inertias, check_kmeans, check_knee
 from .ex3_hierarchical import check_ward
 from .ex4_distribution import check_condition_composition, check_group_difference, check_proportions
-from .ex5_subclustering import (
-    check_subclustering,
-    check_subset_embedding,
-    check_subset_hvg,
-    check_tnk_subset,
-)
-from .ex6_judging import (
-    check_composition_p,
-    check_least_stable,
-    check_sample_shares,
-    check_silhouettes,
-)
+from .ex5_embedding import check_subset_embedding
+from .ex5_subclustering import check_subclustering, check_subset_hvg, check_tnk_subset
+from .ex6_composition import check_composition_p, check_sample_shares
+from .ex6_judging import check_least_stable, check_silhouettes
 
 __all__ = [
     "check_agreement",

@@ -10,6 +10,7 @@ place where a library error becomes a failed check, with the check's own wording
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
@@ -19,7 +20,7 @@ import pandas as pd
 
 from .._validation import MissingKeyError, check_adata, obs_labels
 from ..defaults import leiden_key
-from .references import reference_data
+from .reference_answers import reference_data
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -255,6 +256,23 @@ def label_list(answer: Any, name: str) -> list[str]:
     if isinstance(answer, (list, tuple, set, pd.Index, pd.Series, np.ndarray)):
         return [str(a) for a in answer]
     fail(f"`{name}` should be a list of cluster labels, e.g. `['3']`, got {type(answer).__name__}.")
+
+
+def answer_number(value: Any, what: str, hint: str) -> float:
+    """A student's number (``value``) as a finite float, or a failure naming what it should be.
+
+    Examples
+    --------
+    >>> answer_number(pd.Series([0.25]), "`p_value`", "see chapter 7")
+    0.25
+    """
+    if isinstance(value, (pd.Series, pd.DataFrame)) and value.size == 1:
+        value = value.to_numpy().ravel()[0]
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        fail(f"{what} should be a number, got {type(value).__name__} ({hint}).")
+    if not math.isfinite(float(value)):
+        fail(f"{what} is {value}; it should be a finite number ({hint}).")
+    return float(value)
 
 
 def n_clusters_text(chosen: list[str]) -> str:

@@ -33,7 +33,7 @@ from ._feedback import (
     require_adata,
     student_facing,
 )
-from .references import reference_data
+from .reference_answers import reference_data
 from .scores import DOUBLET, doublet_precision_recall, mostly
 from .thresholds import DOUBLET_MIN
 

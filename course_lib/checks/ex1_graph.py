@@ -35,7 +35,7 @@ from ._feedback import (
     require_adata,
     student_facing,
 )
-from .references import REFERENCE_SEEDS, UNCORRECTED_KEY, reference_data, reference_leiden
+from .reference_answers import REFERENCE_SEEDS, UNCORRECTED_KEY, reference_data, reference_leiden
 from .scores import ari, count_range, knn_overlap, leiden_score, matches_uncorrected
 from .thresholds import KNN_MIN_OVERLAP, LEIDEN_MIN_ARI
 
@@ -155,7 +155,7 @@ def check_leiden(
 
     The labels in ``obs[key]`` are compared, by the adjusted Rand index (ARI), with Leiden
     clusterings of the course data's Harmony kNN graph at ``resolution`` (seeds
-    :data:`~course_lib.checks.references.REFERENCE_SEEDS`): the best ARI must reach
+    :data:`~course_lib.checks.reference_answers.REFERENCE_SEEDS`): the best ARI must reach
     :data:`~course_lib.checks.thresholds.LEIDEN_MIN_ARI` (by resolution) and the number of
     clusters lie
     in the range around theirs. Label names, label types and the tool do not matter. When

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..defaults import HARMONY_KEY, UMAP_KEY, kmeans_key
 from ._feedback import answer_labels, check_count, fail, passed, require_adata, student_facing
-from .references import UNCORRECTED_KEY, reference_data, reference_inertia
+from .reference_answers import UNCORRECTED_KEY, reference_data, reference_inertia
 from .scores import knee, nearest_centre_share
 from .thresholds import INERTIA_RTOL, KMEANS_MIN_NEAREST
 

@@ -24,7 +24,7 @@ from ._feedback import (
     require_adata,
     student_facing,
 )
-from .references import UNCORRECTED_KEY, reference_ward
+from .reference_answers import UNCORRECTED_KEY, reference_ward
 from .scores import ari
 from .thresholds import WARD_MIN_ARI
 

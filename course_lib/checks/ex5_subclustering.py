@@ -1,12 +1,12 @@
-"""Checks of exercise 5 (chapter 5): the T/NK subset and its re-analysis.
+"""Checks of exercise 5 (chapter 5): the T/NK subset, its variable genes and subclusters.
 
 Every check judges the answer's values, never only their bookkeeping: the subset by the
 clusters chosen (their cells, against the simulation's truth of the course data), the
-variable genes against those chosen within the same cells, the PCA and Harmony embeddings
-by each cell's neighbours in references computed from the same cells and genes
-(:func:`~course_lib.checks.references.reference_subset_knn`), and the subclusters by their
+variable genes against those chosen within the same cells, and the subclusters by their
 graph (a kNN graph of the subset's own Harmony embedding) and their agreement with Leiden
-on it. Recorded parameters (``uns[...]['params']``) only help name a mistake.
+on it; the subset's PCA and Harmony embedding are checked in
+:mod:`course_lib.checks.ex5_embedding`. Recorded parameters (``uns[...]['params']``) only
+help name a mistake.
 
 Examples
 --------
@@ -26,14 +26,10 @@ import pandas as pd
 
 from .._validation import require_obsm
 from ..defaults import (
-    CONDITION_KEY,
     HARMONY_KEY,
     LINEAGE_KEY,
-    N_NEIGHBORS,
-    N_PCS,
     N_TOP_GENES,
     NK_MARKERS,
-    SAMPLE_KEY,
     T_MARKERS,
     leiden_key,
 )
@@ -50,14 +46,12 @@ from ._feedback import (
     student_facing,
     validated,
 )
-from .references import (
+from .reference_answers import (
     UNCORRECTED_KEY,
     cells_only,
-    embedding_knn,
     reference_data,
     reference_hvg,
     reference_leiden,
-    reference_subset_knn,
 )
 from .scores import (
     TECHNICAL,
@@ -73,8 +67,6 @@ from .thresholds import (
     HVG_MIN_OVERLAP,
     KNN_MIN_OVERLAP,
     SUBCLUSTER_MIN_ARI,
-    SUBSET_HARMONY_MIN_SHARED,
-    SUBSET_PCA_MIN_SHARED,
 )
 
 SUBSET_HINT = (
@@ -85,37 +77,8 @@ SUBSET_HINT = (
 )
 """Where to look when the T/NK subset is wrong."""
 
-EMBEDDING_HINT = (
-    "keep the subset's variable genes, scale them (`sc.pp.scale`), run `sc.pp.pca`, then "
-    "`course_lib.run_harmony` with the batch the question names; see chapter 5, *Rerunning "
-    "the pipeline on the subset*"
-)
-"""Where to look when the subset's PCA or Harmony embedding is wrong."""
 
-
-def shared_neighbours(knn: np.ndarray, expected: np.ndarray) -> float:
-    """Mean fraction of each row's neighbours in ``knn`` that are also in ``expected``.
-
-    Parameters
-    ----------
-    knn, expected
-        Rows × neighbours arrays of row indices (e.g. from
-        :func:`~course_lib.checks.references.embedding_knn`), the same cells in the same order.
-
-    Returns
-    -------
-    A number between 0 and 1 (1: every cell has the same neighbours).
-
-    Examples
-    --------
-    >>> shared_neighbours(np.array([[1, 2], [0, 2]]), np.array([[2, 1], [0, 3]]))
-    0.75
-    """
-    found = (knn[:, :, None] == expected[:, None, :]).any(axis=2)
-    return float(found.mean())
-
-
-def _exercise_cells(tnk: ad.AnnData, reference: ad.AnnData | None, hint: str) -> ad.AnnData:
+def exercise_cells(tnk: ad.AnnData, reference: ad.AnnData | None, hint: str) -> ad.AnnData:
     """The reference data, after failing unless ``tnk`` holds only its cells."""
     ref = reference_data(reference)
     if not tnk.obs_names.isin(ref.obs_names).all():
@@ -123,7 +86,7 @@ def _exercise_cells(tnk: ad.AnnData, reference: ad.AnnData | None, hint: str) ->
     return ref
 
 
-def _full_rows(tnk: ad.AnnData, ref: ad.AnnData, rep: str) -> bool:
+def full_rows(tnk: ad.AnnData, ref: ad.AnnData, rep: str) -> bool:
     """Whether ``tnk.obsm[rep]`` holds the full data's embedding of the same cells."""
     if rep not in tnk.obsm:
         return False
@@ -133,6 +96,38 @@ def _full_rows(tnk: ad.AnnData, ref: ad.AnnData, rep: str) -> bool:
         if own.shape == full.shape and np.allclose(own, full, atol=1e-5):
             return True
     return False
+
+
+def _judge_tnk_clusters(chosen: list[str], clusters: pd.Series, lineage: pd.Series) -> None:
+    """Fail unless ``chosen`` names exactly the clusters that are mostly T or NK cells.
+
+    ``lineage`` is the simulation's truth of each cell, in the order of ``clusters``.
+    """
+    t_markers = ", ".join(T_MARKERS)
+    expected = set(mostly(clusters, lineage == TNK_LINEAGE))
+    technical = set(mostly(clusters, lineage.isin(TECHNICAL)))
+    extra, missing = set(chosen) - expected, expected - set(chosen)
+    if extra & technical:
+        fail(
+            f"`tnk_clusters` keeps {n_clusters_text(sorted(extra & technical))} whose cells are "
+            f"mostly doublets or damaged cells; some of them express T markers too. Chapter 5 "
+            f"leaves the clusters flagged by their QC profile out before choosing by markers "
+            f"({SUBSET_HINT})."
+        )
+    if extra:
+        fail(
+            f"`tnk_clusters` holds {n_clusters_text(sorted(extra))} whose cells are not T or NK "
+            f"cells. Keep only the clusters high in {t_markers} or in {'/'.join(NK_MARKERS)} "
+            f"({SUBSET_HINT})."
+        )
+    if missing:
+        n_cells = int(clusters.isin(missing).sum())
+        fail(
+            f"`tnk_clusters` misses {n_clusters_text(sorted(missing))} of T or NK cells "
+            f"({n_cells:,} cells). Did you include every cluster high in the T marker "
+            f"({t_markers}) *or* in the NK markers ({', '.join(NK_MARKERS)})? NK cells lack "
+            f"{t_markers} ({SUBSET_HINT})."
+        )
 
 
 @student_facing
@@ -179,7 +174,6 @@ def check_tnk_subset(
     >>> check_tnk_subset(tnk, tnk_clusters, adata)  # doctest: +SKIP
     ✔ tnk_clusters: 3 clusters, 3,833 cells: the T and NK clusters without the flagged ones.
     """
-    t_markers = ", ".join(T_MARKERS)
     tnk = require_adata(tnk, "tnk")
     adata = require_adata(adata)
     chosen = label_list(tnk_clusters, "tnk_clusters")
@@ -195,30 +189,7 @@ def check_tnk_subset(
     ref = reference_data(reference)
     aligned(adata, ref)
     lineage = ref.obs[LINEAGE_KEY].astype(str).reindex(adata.obs_names)
-    expected = set(mostly(clusters, lineage == TNK_LINEAGE))
-    technical = set(mostly(clusters, lineage.isin(TECHNICAL)))
-    extra, missing = set(chosen) - expected, expected - set(chosen)
-    if extra & technical:
-        fail(
-            f"`tnk_clusters` keeps {n_clusters_text(sorted(extra & technical))} whose cells are "
-            f"mostly doublets or damaged cells; some of them express T markers too. Chapter 5 "
-            f"leaves the clusters flagged by their QC profile out before choosing by markers "
-            f"({SUBSET_HINT})."
-        )
-    if extra:
-        fail(
-            f"`tnk_clusters` holds {n_clusters_text(sorted(extra))} whose cells are not T or NK "
-            f"cells. Keep only the clusters high in {t_markers} or in {'/'.join(NK_MARKERS)} "
-            f"({SUBSET_HINT})."
-        )
-    if missing:
-        n_cells = int(clusters.isin(missing).sum())
-        fail(
-            f"`tnk_clusters` misses {n_clusters_text(sorted(missing))} of T or NK cells "
-            f"({n_cells:,} cells). Did you include every cluster high in the T marker "
-            f"({t_markers}) *or* in the NK markers ({', '.join(NK_MARKERS)})? NK cells lack "
-            f"{t_markers} ({SUBSET_HINT})."
-        )
+    _judge_tnk_clusters(chosen, clusters, lineage)
     cells = set(adata.obs_names[clusters.isin(chosen).to_numpy()])
     differ = len(cells.symmetric_difference(tnk.obs_names))
     if differ or tnk.n_obs != len(cells):
@@ -271,7 +242,7 @@ def check_subset_hvg(
         "question asks; see chapter 5, *Highly variable genes within the subset*"
     )
     tnk = require_adata(tnk, "tnk")
-    ref = _exercise_cells(tnk, reference, hint)
+    ref = exercise_cells(tnk, reference, hint)
     if "highly_variable" not in tnk.var:
         fail(f"`tnk.var` has no column 'highly_variable' ({hint}).")
     genes = set(tnk.var_names[tnk.var["highly_variable"].astype(bool).to_numpy()])
@@ -296,156 +267,6 @@ def check_subset_hvg(
         f"{len(genes):,} genes are marked variable (the question asks for {n_top_genes:,}), "
         f"and they share only {overlap:.0%} with the genes that vary within the subset ({hint})."
     )
-
-
-def _pca_genes(tnk: ad.AnnData, ref: ad.AnnData) -> pd.Index:
-    """The genes the subset's PCA was asked to use: ``tnk``'s own genes, or those it marks.
-
-    A subset restricted to its variable genes uses all its genes; one that still holds all
-    genes and marks some in ``var['highly_variable']`` uses those (as ``sc.pp.pca`` does).
-    """
-    genes = tnk.var_names
-    if "highly_variable" in tnk.var:
-        marked = tnk.var["highly_variable"].astype(bool).to_numpy()
-        if marked.any():
-            genes = genes[marked]
-    known = genes.isin(ref.raw.var_names)
-    if not known.all():
-        fail(
-            f"{int((~known).sum()):,} genes of `tnk` are not genes of the exercise data; keep "
-            f"the gene names as they are ({EMBEDDING_HINT})."
-        )
-    return genes
-
-
-def _name_pca_mistake(
-    tnk: ad.AnnData, ref: ad.AnnData, genes: pd.Index, knn: np.ndarray, n_comps: int
-) -> None:
-    """Fail naming the usual PCA mistake whose reference ``knn`` (the PCA's) matches, if any."""
-    unscaled = reference_subset_knn(ref, tnk.obs_names, genes, scale=False, n_comps=n_comps)
-    if shared_neighbours(knn, unscaled[:, :N_NEIGHBORS]) >= SUBSET_PCA_MIN_SHARED:
-        fail(
-            "`tnk.obsm['X_pca']` is a PCA of genes that were not scaled; scale each gene "
-            f"before the PCA ({EMBEDDING_HINT})."
-        )
-    all_genes = ref.raw.var_names
-    if len(genes) < len(all_genes):
-        everything = reference_subset_knn(ref, tnk.obs_names, all_genes, n_comps=n_comps)
-        if shared_neighbours(knn, everything[:, :N_NEIGHBORS]) >= SUBSET_PCA_MIN_SHARED:
-            fail(
-                "`tnk.obsm['X_pca']` is a PCA of all genes; the question asks for the subset's "
-                f"variable genes only ({EMBEDDING_HINT})."
-            )
-
-
-@student_facing
-def check_subset_embedding(
-    tnk: ad.AnnData, *, n_comps: int = N_PCS, reference: ad.AnnData | None = None
-) -> None:
-    """Check the PCA and the Harmony embedding of the subset by each cell's neighbours.
-
-    References are computed from the course data's cells of ``tnk`` and the genes of its
-    PCA (:func:`~course_lib.checks.references.reference_subset_knn`: scaled, ``n_comps``
-    components, Harmony for the sample). Each cell's nearest neighbours in
-    ``tnk.obsm['X_pca']`` and ``tnk.obsm['X_pca_harmony']`` must mostly be its neighbours
-    in the references (:data:`~course_lib.checks.thresholds.SUBSET_PCA_MIN_SHARED`,
-    :data:`~course_lib.checks.thresholds.SUBSET_HARMONY_MIN_SHARED`); this holds for any
-    PCA solver seed and any Harmony seed or implementation. The usual mistakes are named by
-    the reference they match instead.
-
-    Parameters
-    ----------
-    tnk
-        The student's subset with ``obsm['X_pca']`` and ``obsm['X_pca_harmony']``.
-    n_comps
-        Number of principal components the question asks for.
-    reference
-        Data the references are computed from; ``None`` for the course data.
-
-    Returns
-    -------
-    ``None``; prints one line on success.
-
-    Raises
-    ------
-    AssertionError
-        Naming the mistake and where to look.
-
-    Examples
-    --------
-    >>> check_subset_embedding(tnk)  # doctest: +SKIP
-    ✔ tnk: PCA and Harmony recomputed on the subset (30 components).
-    """
-    tnk = require_adata(tnk, "tnk")
-    ref = _exercise_cells(tnk, reference, EMBEDDING_HINT)
-    for rep in (UNCORRECTED_KEY, HARMONY_KEY):
-        validated(
-            require_obsm,
-            tnk,
-            rep,
-            missing=f"`tnk.obsm` has no {rep!r}; present: {sorted(tnk.obsm)} ({EMBEDDING_HINT}).",
-        )
-        if _full_rows(tnk, ref, rep):
-            fail(
-                f"`tnk.obsm[{rep!r}]` is the full data's embedding of these cells; it was "
-                f"computed with all cell types, so compute it again on the subset "
-                f"({EMBEDDING_HINT})."
-            )
-        width = np.asarray(tnk.obsm[rep]).shape[1]
-        if width != n_comps:
-            fail(
-                f"`tnk.obsm[{rep!r}]` has {width} components; the question asks for "
-                f"{n_comps} ({EMBEDDING_HINT})."
-            )
-    pca, harmony = np.asarray(tnk.obsm[UNCORRECTED_KEY]), np.asarray(tnk.obsm[HARMONY_KEY])
-    if np.allclose(pca, harmony):
-        fail(
-            f"`tnk.obsm[{HARMONY_KEY!r}]` equals the uncorrected PCA; run Harmony "
-            f"({EMBEDDING_HINT})."
-        )
-    genes = _pca_genes(tnk, ref)
-    expected = reference_subset_knn(ref, tnk.obs_names, genes, n_comps=n_comps)
-    own = embedding_knn(pca, N_NEIGHBORS)
-    shared = shared_neighbours(own, expected[:, :N_NEIGHBORS])
-    if shared < SUBSET_PCA_MIN_SHARED:
-        _name_pca_mistake(tnk, ref, genes, own, n_comps)
-        fail(
-            f"the cells' neighbours in `tnk.obsm['X_pca']` are not those of a PCA of the "
-            f"subset's variable genes, scaled ({shared:.0%} shared, need ≥ "
-            f"{SUBSET_PCA_MIN_SHARED:.0%}) ({EMBEDDING_HINT})."
-        )
-    own = embedding_knn(harmony, N_NEIGHBORS)
-    shared = shared_neighbours(own, expected[:, N_NEIGHBORS:])
-    if shared < SUBSET_HARMONY_MIN_SHARED:
-        batch = recorded(tnk, "harmony", "batch_key")
-        if batch is not None and batch != SAMPLE_KEY:
-            fail(
-                f"Harmony corrected for {batch!r}; the question asks to correct for the "
-                f"sample ({EMBEDDING_HINT})."
-            )
-        uncorrected = shared_neighbours(own, embedding_knn(pca, N_NEIGHBORS))
-        condition = 0.0
-        if CONDITION_KEY in ref.obs:
-            other = reference_subset_knn(
-                ref, tnk.obs_names, genes, batch_key=CONDITION_KEY, n_comps=n_comps
-            )
-            condition = shared_neighbours(own, other[:, N_NEIGHBORS:])
-        if max(condition, uncorrected) >= SUBSET_HARMONY_MIN_SHARED:
-            if condition > uncorrected:
-                fail(
-                    f"Harmony corrected for {CONDITION_KEY!r}; the question asks to correct "
-                    f"for the sample ({EMBEDDING_HINT})."
-                )
-            fail(
-                f"`tnk.obsm[{HARMONY_KEY!r}]` keeps the neighbours of the uncorrected PCA; was "
-                f"Harmony run on the subset's PCA ({EMBEDDING_HINT})?"
-            )
-        fail(
-            f"the cells' neighbours in `tnk.obsm[{HARMONY_KEY!r}]` are not those of Harmony "
-            f"run on the subset's PCA for the sample ({shared:.0%} shared, need ≥ "
-            f"{SUBSET_HARMONY_MIN_SHARED:.0%}) ({EMBEDDING_HINT})."
-        )
-    passed(f"tnk: PCA and Harmony recomputed on the subset ({n_comps} components).")
 
 
 def _graph_keys(tnk: ad.AnnData) -> list[str]:
@@ -476,7 +297,7 @@ def _own_graph(tnk: ad.AnnData, ref: ad.AnnData, hint: str) -> None:
             "the kNN graph in `tnk` is the full data's graph of these cells, inherited with "
             f"the cells: its neighbours were found among all cell types ({hint})."
         )
-    if isinstance(used_rep, str) and (used_rep.endswith("_full") or _full_rows(tnk, ref, used_rep)):
+    if isinstance(used_rep, str) and (used_rep.endswith("_full") or full_rows(tnk, ref, used_rep)):
         fail(
             f"the graph of `tnk` was built on {used_rep!r}, the full data's embedding; build it "
             f"on the subset's own ({hint})."
@@ -502,10 +323,10 @@ def check_subclustering(
     ``tnk.obsm['X_pca_harmony']`` (each cell's neighbours mostly its nearest there,
     :data:`~course_lib.checks.thresholds.KNN_MIN_OVERLAP`), and that embedding not the full
     data's. The labels are then compared with Leiden references (seeds
-    :data:`~course_lib.checks.references.REFERENCE_SEEDS`) on a kNN graph of the same
+    :data:`~course_lib.checks.reference_answers.REFERENCE_SEEDS`) on a kNN graph of the same
     embedding, so this question is scored on its own: the embedding itself is
-    :func:`check_subset_embedding`'s question. A recorded resolution other than the one
-    asked is named as the mistake.
+    :func:`~course_lib.checks.ex5_embedding.check_subset_embedding`'s question. A recorded
+    resolution other than the one asked is named as the mistake.
 
     Parameters
     ----------
@@ -540,7 +361,7 @@ def check_subclustering(
         "the subset*"
     )
     labels = cluster_labels(tnk, key, hint, name="tnk")
-    ref = _exercise_cells(tnk, reference, hint)
+    ref = exercise_cells(tnk, reference, hint)
     validated(
         require_obsm,
         tnk,
@@ -550,7 +371,7 @@ def check_subclustering(
             f"previous question) ({hint})."
         ),
     )
-    if _full_rows(tnk, ref, HARMONY_KEY):
+    if full_rows(tnk, ref, HARMONY_KEY):
         fail(
             f"`tnk.obsm[{HARMONY_KEY!r}]` is the full data's embedding of these cells, so "
             f"the graph on it is not the subset's own; compute the subset's embedding (the "

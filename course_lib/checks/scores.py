@@ -23,7 +23,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_samples
 
 from ..defaults import HARMONY_KEY
 from ..tl import sample_cells
-from .references import REFERENCE_SEEDS, reference_knn, reference_leiden
+from .reference_answers import REFERENCE_SEEDS, reference_knn, reference_leiden
 from .thresholds import COUNT_RANGE, MAJORITY, UNCORRECTED_MATCH_ARI
 
 TNK_LINEAGE = "T/NK"

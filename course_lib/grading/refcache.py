@@ -1,10 +1,11 @@
 """The reference answers of an exercise, computed once per class and cached on disk.
 
 Every check compares a student's answer with references computed from the course data
-(:mod:`course_lib.checks.references`): Leiden at several seeds, k-means inertias, Ward
-trees, exact neighbours. Instead of each grading process computing them, the grading
-command starts ``python -m course_lib.grading.refcache <assignment>`` (:func:`precompute`)
-while it starts Dask and registers the assignment. That process computes the references
+(:mod:`course_lib.checks.reference_answers`, kept in :mod:`course_lib.checks.references`):
+Leiden at several seeds, k-means inertias, Ward trees, exact neighbours. Instead of each
+grading process computing them, the grading command starts
+``python -m course_lib.grading.refcache <assignment>`` (:func:`precompute`) while it starts
+Dask and registers the assignment. That process computes the references
 :data:`EXERCISE_REFERENCES` lists for the assignment, or loads them from
 ``<cache_dir()>/references/`` (beside the dataset cache), and writes them there atomically
 as a ``.npz`` archive (no pickle) named by :func:`cache_key`: the dataset's fingerprint,
@@ -48,7 +49,7 @@ LIBRARIES = ("anndata", "igraph", "leidenalg", "numba", "numpy", "pandas", "pynn
 
 
 def _graph_clustering(ref: Any) -> None:
-    from ..checks.references import (
+    from ..checks.reference_answers import (
         REFERENCE_SEEDS,
         UNCORRECTED_KEY,
         reference_knn,
@@ -65,7 +66,7 @@ def _graph_clustering(ref: Any) -> None:
 
 def _kmeans(ref: Any) -> None:
     from ..checks import check_inertias
-    from ..checks.references import UNCORRECTED_KEY, reference_inertia
+    from ..checks.reference_answers import UNCORRECTED_KEY, reference_inertia
 
     n_init = inspect.signature(check_inertias).parameters["n_init"].default
     for rep in (None, UNCORRECTED_KEY):
@@ -76,7 +77,7 @@ def _kmeans(ref: Any) -> None:
 
 
 def _hierarchical(ref: Any) -> None:
-    from ..checks.references import UNCORRECTED_KEY, reference_ward
+    from ..checks.reference_answers import UNCORRECTED_KEY, reference_ward
 
     for linkage in ("ward", "average", "complete", "single"):
         reference_ward(ref, 10, linkage=linkage)
@@ -154,11 +155,12 @@ def prepare(assignment: str, directory: Path | None = None) -> dict[str, Any]:
         For an assignment without references to prepare.
     """
     from ..checks import references
+    from ..checks.reference_answers import reference_data
     from ..datasets.cache import fingerprint
 
     start = time.perf_counter()
     manifest = EXERCISE_REFERENCES[assignment]
-    ref = references.reference_data()
+    ref = reference_data()
     directory = directory or references_dir()
     key = cache_key(assignment, fingerprint(ref), code_hash())
     path = directory / f"{assignment}-{key[:32]}.npz"

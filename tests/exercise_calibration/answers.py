@@ -3,7 +3,7 @@
 Every rule comes from where the course defines it: the settings from
 :mod:`course_lib.defaults`, the T/NK rule from :func:`course_lib.tl.t_nk_clusters`, the
 QC flags from :func:`course_lib.tl.qc_by_cluster`, the Leiden options and the light copy
-of the cells from :mod:`course_lib.checks.references`.
+of the cells from :mod:`course_lib.checks.reference_answers`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import anndata as ad
 import pandas as pd
 import scanpy as sc
 
-from course_lib.checks.references import UNCORRECTED_KEY, cells_only, leiden_options
+from course_lib.checks.reference_answers import UNCORRECTED_KEY, cells_only, leiden_options
 from course_lib.defaults import (
     HARMONY_KEY,
     N_NEIGHBORS,

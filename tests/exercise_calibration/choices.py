@@ -6,7 +6,7 @@ import anndata as ad
 import pandas as pd
 import scanpy as sc
 
-from course_lib.checks.references import UNCORRECTED_KEY, cells_only, reference_hvg
+from course_lib.checks.reference_answers import UNCORRECTED_KEY, cells_only, reference_hvg
 from course_lib.checks.scores import (
     DOUBLET,
     doublet_precision_recall,

@@ -8,7 +8,7 @@ import pandas as pd
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.metrics import adjusted_rand_score
 
-from course_lib.checks.references import (
+from course_lib.checks.reference_answers import (
     UNCORRECTED_KEY,
     cells_only,
     reference_inertia,

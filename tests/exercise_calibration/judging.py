@@ -14,7 +14,7 @@ import scanpy as sc
 from scipy.stats import chi2_contingency, mannwhitneyu, ttest_ind
 
 from course_lib.checks.ex6_judging import own_stability
-from course_lib.checks.references import UNCORRECTED_KEY, leiden_options
+from course_lib.checks.reference_answers import UNCORRECTED_KEY, leiden_options
 from course_lib.checks.scores import (
     SILHOUETTE_CELLS,
     log10_distance,

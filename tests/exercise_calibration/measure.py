@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from course_lib.checks.ex6_judging import own_stability
-from course_lib.checks.references import UNCORRECTED_KEY, cells_only, reference_leiden
+from course_lib.checks.reference_answers import UNCORRECTED_KEY, cells_only, reference_leiden
 from course_lib.checks.scores import (
     SILHOUETTE_CELLS,
     leiden_score,
