@@ -17,7 +17,7 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
-from ..defaults import HARMONY_KEY, UMAP_KEY, kmeans_key
+from ..defaults import HARMONY_KEY, SCAN_N_INIT, UMAP_KEY, kmeans_key
 from ._feedback import answer_labels, check_count, fail, passed, require_adata, student_facing
 from .reference_answers import UNCORRECTED_KEY, reference_data, reference_inertia
 from .scores import knee, nearest_centre_share
@@ -99,7 +99,7 @@ def check_inertias(
     inertias: Any,
     ks: Sequence[int],
     *,
-    n_init: int = 3,
+    n_init: int = SCAN_N_INIT,
     reference: ad.AnnData | None = None,
 ) -> None:
     """Check an elbow curve: the k-means inertia on Harmony for each ``k`` in ``ks``.
@@ -195,7 +195,7 @@ def check_knee(
     inertias: Any,
     ks: Sequence[int],
     *,
-    n_init: int = 3,
+    n_init: int = SCAN_N_INIT,
     reference: ad.AnnData | None = None,
 ) -> None:
     """Check the knee of the student's elbow curve, and that their reading is an option.

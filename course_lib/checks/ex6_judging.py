@@ -45,9 +45,6 @@ from .scores import (
 )
 from .thresholds import SILHOUETTE_ATOL, STABILITY_MARGIN
 
-UMAP_KEYS = ("X_umap", "X_umap_uncorr")
-"""``obsm`` keys of the 2-D pictures, where silhouettes look far better than they are."""
-
 STABILITY_RUNS = 10
 """Subsamples of the question on stability (and of its reference)."""
 
