@@ -8,8 +8,9 @@ and shown at its own aspect ratio (within 2 %), every figure described by its al
 JavaScript error, formulas typeset by the local MathJax, no page wider than the screen, no
 request leaving the site. Across the book: the navigation menu opens on a phone and reaches
 every chapter, the "contents" button opens each chapter's section list on a phone, search
-finds each page by a word of its title, and every notebook page has the launch and repository
-buttons.
+finds each page by a word of its title, every notebook page has the launch and repository
+buttons (the JupyterHub one only when an organiser has set the hub's address), and no link
+points at an invented host.
 The test is skipped only when no Chromium can be launched (see tests/browser_fixtures.py).
 """
 
@@ -349,11 +350,20 @@ def test_search_finds_the_page(browser, site, path):
         visit.close()
 
 
+HUB_LINK = "/hub/user-redirect/git-pull?repo="
+INVENTED_HOST = "scclust-course.org"
+
+
 @pytest.mark.parametrize("path", NOTEBOOK_PAGES, ids=[Path(p).stem for p in NOTEBOOK_PAGES])
 def test_notebook_page_has_launch_and_repository_buttons(browser, site, path):
+    """Binder, Colab, repository and issue links; the JupyterHub one only if a hub is set.
+
+    ``launch_buttons.jupyterhub_url`` in ``_config.yml`` is empty until an organiser sets their
+    hub's address (book/workshops.md): then, and only then, the JupyterHub button appears.
+    """
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     repo = config["repository"]["url"].rstrip("/")
-    hub = config["launch_buttons"]["jupyterhub_url"].rstrip("/")
+    hub = (config["launch_buttons"].get("jupyterhub_url") or "").rstrip("/")
     notebook = Path(path).with_suffix(".ipynb").as_posix()
     visit = Visit(browser, site, WIDTHS["desktop"])
     try:
@@ -361,14 +371,28 @@ def test_notebook_page_has_launch_and_repository_buttons(browser, site, path):
         hrefs = visit.page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
         expected = {
             "Binder": f"/v2/gh/{urlsplit(repo).path.strip('/')}/",
-            "JupyterHub (nbgitpuller)": f"{hub}/hub/user-redirect/git-pull?repo=",
             "Colab": f"/github/{urlsplit(repo).path.strip('/')}/blob/",
             "repository": repo,
             "open issue": f"{repo}/issues/new",
         }
+        if hub:
+            expected["JupyterHub (nbgitpuller)"] = f"{hub}{HUB_LINK}"
         missing = [name for name, start in expected.items()
                    if not any(start in h and (name in {"repository", "open issue"}
                                               or notebook in h) for h in hrefs)]
         assert missing == [], f"{path} lacks the {missing} link(s)"
+        if not hub:
+            hub_links = [h for h in hrefs if HUB_LINK in h]
+            assert hub_links == [], f"{path} has JupyterHub links but no hub is set: {hub_links}"
     finally:
         visit.close()
+
+
+def test_no_link_points_at_an_invented_host(site):
+    """No page of the built book links to, or loads from, the course's invented domain."""
+    found = []
+    for page in sorted(HTML.rglob("*.html")):
+        for url in re.findall(r'(?:href|src)\s*=\s*["\']([^"\']+)', page.read_text()):
+            if INVENTED_HOST in (urlsplit(url).hostname or ""):
+                found.append(f"{page.relative_to(HTML)}: {url}")
+    assert found == [], "links to an invented host:\n" + "\n".join(found)
