@@ -6,10 +6,12 @@ The book is the one the ``built_book`` fixture built (``jupyter-book build . -W`
 Checked per page and width: HTTP 200 for the page and everything it loads, every image decoded
 and shown at its own aspect ratio (within 2 %), every figure described by its alt text, no
 JavaScript error, formulas typeset by the local MathJax, no page wider than the screen, no
-request leaving the site. Across the book: the navigation menu opens on a phone and reaches
-every chapter, the "contents" button opens each chapter's section list on a phone, search
-finds each page by a word of its title, and every notebook page has the launch and repository
-buttons.
+request leaving the site, and no critical or serious violation of axe-core's WCAG 2.1 A and AA
+rules (axe-core comes bundled in the axe-playwright-python package). Across the book: the
+navigation menu opens on a phone and reaches every chapter, the "contents" button opens each
+chapter's section list on a phone, search finds each page by a word of its title, every
+notebook page has the launch and repository buttons (the JupyterHub one only when an organiser
+has set the hub's address), and no link points at an invented host.
 The test is skipped only when no Chromium can be launched (see tests/browser_fixtures.py).
 """
 
@@ -32,6 +34,16 @@ HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "browser-screenshots"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 ASPECT_TOLERANCE = 0.02
+# axe-core's rules for WCAG 2.0 and 2.1, levels A and AA; only violations are reported.
+# label-content-name-mismatch (WCAG 2.5.3, "label in name", level A) is one of them, but
+# axe-core marks it experimental and leaves it out unless it is enabled by name.
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "rules": {"label-content-name-mismatch": {"enabled": True}},
+    "resultTypes": ["violations"],
+}
+AXE_BLOCKING = {"critical", "serious"}
+AXE_TARGETS_SHOWN = 3
 
 
 def _toc_pages() -> list[str]:
@@ -148,6 +160,9 @@ def visits(browser, site):
 
     What was measured is also written to ``_build/browser-screenshots/visits.json``.
     """
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
     results = {}
     for name, width in WIDTHS.items():
         for path in PAGES:
@@ -162,6 +177,13 @@ def visits(browser, site):
                 "errors": list(visit.errors), "foreign": list(visit.foreign),
                 "failed": list(visit.failed), **measured,
             }
+            # axe runs last: what the reader's browser did is recorded above, without axe's own
+            # requests (it re-reads the style sheets, and resolves the theme's
+            # `@import "../basic.css"` against the page, not the sheet: a 404 of its own).
+            violations = axe.run(visit.page, options=AXE_OPTIONS).response["violations"]
+            results[name, path]["axe"] = [
+                {"rule": v["id"], "impact": v["impact"], "help": v["help"],
+                 "targets": [n["target"] for n in v["nodes"]]} for v in violations]
             visit.close()
     report = [{"width": name, "page": path, **seen} for (name, path), seen in results.items()]
     (SCREENSHOTS / "visits.json").write_text(json.dumps(report, indent=1))
@@ -232,6 +254,18 @@ def test_page_is_no_wider_than_the_screen(visits, width, path):
     assert seen["pageWidth"] <= seen["viewportWidth"], (
         f"{path} is {seen['pageWidth']} px wide on a {seen['viewportWidth']} px screen: "
         "something (a table, a figure, a code line) runs out of the text column")
+
+
+@pytest.mark.parametrize(("width", "path"), CASES)
+def test_no_serious_accessibility_violation(visits, width, path):
+    """axe-core's WCAG 2.1 A/AA rules find nothing critical or serious on the page."""
+    blocking = [v for v in visits[width, path]["axe"] if v["impact"] in AXE_BLOCKING]
+    report = [
+        f"{v['rule']} ({v['impact']}, {len(v['targets'])} elements: {v['help']}): "
+        + ", ".join(" ".join(t) for t in v["targets"][:AXE_TARGETS_SHOWN])
+        for v in blocking
+    ]
+    assert report == [], f"{path} at {width} width:\n" + "\n".join(report)
 
 
 def test_some_page_has_formulas(visits):
@@ -349,11 +383,20 @@ def test_search_finds_the_page(browser, site, path):
         visit.close()
 
 
+HUB_LINK = "/hub/user-redirect/git-pull?repo="
+INVENTED_HOST = "scclust-course.org"
+
+
 @pytest.mark.parametrize("path", NOTEBOOK_PAGES, ids=[Path(p).stem for p in NOTEBOOK_PAGES])
 def test_notebook_page_has_launch_and_repository_buttons(browser, site, path):
+    """Binder, Colab, repository and issue links; the JupyterHub one only if a hub is set.
+
+    ``launch_buttons.jupyterhub_url`` in ``_config.yml`` is empty until an organiser sets their
+    hub's address (book/workshops.md): then, and only then, the JupyterHub button appears.
+    """
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     repo = config["repository"]["url"].rstrip("/")
-    hub = config["launch_buttons"]["jupyterhub_url"].rstrip("/")
+    hub = (config["launch_buttons"].get("jupyterhub_url") or "").rstrip("/")
     notebook = Path(path).with_suffix(".ipynb").as_posix()
     visit = Visit(browser, site, WIDTHS["desktop"])
     try:
@@ -361,14 +404,28 @@ def test_notebook_page_has_launch_and_repository_buttons(browser, site, path):
         hrefs = visit.page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
         expected = {
             "Binder": f"/v2/gh/{urlsplit(repo).path.strip('/')}/",
-            "JupyterHub (nbgitpuller)": f"{hub}/hub/user-redirect/git-pull?repo=",
             "Colab": f"/github/{urlsplit(repo).path.strip('/')}/blob/",
             "repository": repo,
             "open issue": f"{repo}/issues/new",
         }
+        if hub:
+            expected["JupyterHub (nbgitpuller)"] = f"{hub}{HUB_LINK}"
         missing = [name for name, start in expected.items()
                    if not any(start in h and (name in {"repository", "open issue"}
                                               or notebook in h) for h in hrefs)]
         assert missing == [], f"{path} lacks the {missing} link(s)"
+        if not hub:
+            hub_links = [h for h in hrefs if HUB_LINK in h]
+            assert hub_links == [], f"{path} has JupyterHub links but no hub is set: {hub_links}"
     finally:
         visit.close()
+
+
+def test_no_link_points_at_an_invented_host(site):
+    """No page of the built book links to, or loads from, the course's invented domain."""
+    found = []
+    for page in sorted(HTML.rglob("*.html")):
+        for url in re.findall(r'(?:href|src)\s*=\s*["\']([^"\']+)', page.read_text()):
+            if INVENTED_HOST in (urlsplit(url).hostname or ""):
+                found.append(f"{page.relative_to(HTML)}: {url}")
+    assert found == [], "links to an invented host:\n" + "\n".join(found)

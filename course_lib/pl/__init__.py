@@ -7,7 +7,7 @@ Examples
 """
 
 from ._judging import cluster_tree, silhouette_plot
-from ._plots import contingency_heatmap, setup_plotting, stacked_bar
+from ._plots import CVD_PALETTE, contingency_heatmap, setup_plotting, stacked_bar
 
-__all__ = ["cluster_tree", "contingency_heatmap", "setup_plotting", "silhouette_plot",
-           "stacked_bar"]
+__all__ = ["CVD_PALETTE", "cluster_tree", "contingency_heatmap", "setup_plotting",
+           "silhouette_plot", "stacked_bar"]
