@@ -20,7 +20,14 @@ $(STAMP): pyproject.toml
 data: setup  ## simulate and prepare the course dataset once (cached; see SCCLUST_CACHE_DIR)
 	$(BIN)/python -m course_lib.datasets
 
-book: data  ## execute every chapter and build the HTML book into _build/html (warnings are errors)
+# Jupyter Book's execution cache is keyed on the chapters' code only: when course_lib changes,
+# the cached executions are dropped so no figure or number from older library code is shown.
+BOOK_CACHE_STAMP := _build/.course_lib-stamp
+$(BOOK_CACHE_STAMP): $(shell find course_lib -name '*.py')
+	rm -rf _build/.jupyter_cache _build/jupyter_execute
+	mkdir -p _build && touch $@
+
+book: data $(BOOK_CACHE_STAMP)  ## execute every chapter and build the HTML book into _build/html (warnings are errors)
 	$(BIN)/jupyter-book build . -W --keep-going
 	@echo "Open _build/html/index.html"
 

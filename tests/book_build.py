@@ -103,6 +103,8 @@ class BookBuild:
     """The build's stdout and stderr (verbose: myst-nb names each chapter it executes)."""
     from_nbval: list[Path]
     """Chapters rendered from nbval's execution (cached before the build)."""
+    nbval_ran: list[Path]
+    """Chapters nbval executed in this process, every cell passing or not."""
 
     @property
     def executed(self) -> list[Path]:
@@ -123,4 +125,5 @@ def build_book() -> BookBuild:
         [str(jupyter_book), "build", str(ROOT), "-W", "--keep-going", "-v"],
         capture_output=True, text=True, cwd=ROOT, env=os.environ.copy(), timeout=1800,
     )
-    return BookBuild(process.returncode, process.stdout + process.stderr, from_nbval)
+    ran = sorted(path for path, cells in _EXECUTED.items() if cells)
+    return BookBuild(process.returncode, process.stdout + process.stderr, from_nbval, ran)

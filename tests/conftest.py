@@ -72,12 +72,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=_order)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """Keep what nbval's chapter cells output, for the book build to render."""
-    report = yield
-    record_cell(item, report)
-    return report
+class NbvalRecorder:
+    """Keeps what nbval's chapter cells output, for the book build to render.
+
+    A plugin, not a hook of this file: a conftest's report hooks only see the items below
+    its own folder, and the chapters are in ``book/``.
+    """
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        record_cell(item, report)
+        return report
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(NbvalRecorder(), "nbval-recorder")
 
 
 def prepare_small(seed: int = 0, n_cells: int = 900) -> ad.AnnData:

@@ -50,4 +50,15 @@ def test_every_chapter_is_executed_once(built_book):
     chapters = sorted((ROOT / "book").glob("*.ipynb"))
     executed, cached = built_book.executed, built_book.from_cache
     assert sorted(executed + cached) == chapters, built_book.log[-5000:]
+    assert sorted(built_book.from_nbval) == sorted(built_book.nbval_ran)
     assert set(built_book.from_nbval) <= set(cached)
+
+
+def test_a_full_run_renders_what_nbval_executed(built_book, request):
+    """When nbval ran every chapter in this run (as `make test` does), the build ran none."""
+    chapters = sorted((ROOT / "book").glob("*.ipynb"))
+    ran = {Path(item.path) for item in request.session.items if item.path.suffix == ".ipynb"}
+    if sorted(ran) != chapters:
+        pytest.skip("nbval did not run every chapter in this session")
+    assert sorted(built_book.from_nbval) == chapters
+    assert built_book.executed == []

@@ -1,8 +1,9 @@
 """The workshop organisers' page (book/workshops.md) stays true to the repository.
 
-Its nbgitpuller links are those of the launch buttons, built from `_config.yml`, for every
-chapter and exercise; its sizing table holds the figures that benchmark_chapters.py wrote to
-the JSON file it names; the binder/ files it describes are there and parse.
+Its nbgitpuller link template is that of the launch buttons, built from `_config.yml`, and
+its table gives the path of every chapter and exercise; its sizing table holds the figures
+that benchmark_chapters.py wrote to the JSON file it names; the binder/ files it describes
+are there and parse.
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "book" / "workshops.md"
 
 
-def _pull_link(path: str) -> str:
+def _pull_link(path: str, hub: str) -> str:
     """The nbgitpuller link to ``path``, as sphinx-book-theme's JupyterHub button builds it."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    hub = config["launch_buttons"]["jupyterhub_url"].rstrip("/")
     repo = config["repository"]["url"].rstrip("/")
     params = {"repo": repo, "urlpath": f"lab/tree/{repo.rsplit('/', 1)[-1]}/{path}",
               "branch": config["repository"].get("branch", "main")}
-    return f"{hub}/hub/user-redirect/git-pull?{urlencode(params, safe='/')}"
+    return f"{hub.rstrip('/')}/hub/user-redirect/git-pull?{urlencode(params, safe='/')}"
 
 
 def _notebooks() -> list[str]:
@@ -40,9 +40,14 @@ def _notebooks() -> list[str]:
 
 
 def test_page_links_every_chapter_and_exercise_like_the_launch_buttons():
+    """The page's link template is the launch button's link with `<hub>` and `<path>` left
+    open (the book names no hub until an organiser sets one), and its table gives every
+    chapter's and exercise's path."""
     text = PAGE.read_text()
-    missing = [path for path in _notebooks() if f"]({_pull_link(path)})" not in text]
-    assert missing == [], f"book/workshops.md lacks the nbgitpuller link to {missing}"
+    template = _pull_link("PATH", "https://<hub>").replace("PATH", "<path>")
+    assert template in text, f"book/workshops.md lacks the link template {template}"
+    missing = [path for path in _notebooks() if f"| `{path}` |" not in text]
+    assert missing == [], f"book/workshops.md's table lacks {missing}"
 
 
 def test_sizing_table_holds_the_measured_figures():
