@@ -4,11 +4,13 @@ The suite runs on pytest-xdist in groups: each test module (or notebook) is one 
 module-scoped fixtures (a graded class, a built release) are made once, and the chapters
 nbval executes form one group with the test modules that read the book built from them
 (:data:`BOOK_READERS`, :mod:`tests.book_build`), so each chapter is executed once per run.
-The longest groups are handed out first.
+The classes graded in ``test_grading_class.py`` form a group per assignment. The longest groups
+are handed out first.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import anndata as ad
@@ -24,14 +26,22 @@ from tests.book_build import BookBuild, build_book, record_cell
 BOOK_GROUP = "book"
 BOOK_READERS = ("tests/test_book.py", "tests/test_browser.py", "tests/test_key_figures.py")
 """The test modules that use the ``built_book`` fixture (checked at collection)."""
-LONGEST_FIRST = (BOOK_GROUP, "tests/test_grading_class.py")
+CLASSES = "tests/test_grading_class.py"
+"""Grades each assignment's class lazily, once per assignment: one group per assignment."""
+LONGEST_FIRST = (
+    f"{CLASSES}::01_graph_clustering", BOOK_GROUP, f"{CLASSES}::06_judging",
+    f"{CLASSES}::05_subclustering", f"{CLASSES}::03_hierarchical",
+)
 """Groups started before the others, longest first (``--durations`` shows them)."""
 
 
 def group_of(nodeid: str) -> str:
-    """The group a test runs in: the book's, or its own file's."""
+    """The group a test runs in: the book's, its assignment's class, or its own file's."""
     path = nodeid.split("::", 1)[0]
-    return BOOK_GROUP if path.startswith("book/") or path in BOOK_READERS else path
+    if path.startswith("book/") or path in BOOK_READERS:
+        return BOOK_GROUP
+    assignment = re.search(r"\[(\d\d_[a-z_]+)", nodeid)
+    return f"{path}::{assignment.group(1)}" if path == CLASSES and assignment else path
 
 
 class GroupScheduling(LoadScopeScheduling):
