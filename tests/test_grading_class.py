@@ -3,9 +3,10 @@
 Each assignment's class (``tests/grading_fixtures/classroom.py``) holds its solution, its
 blank release, one-slip mistakes, the mistake with the checks or library functions replaced
 in the kernel, an answer that looks for the truth in its data, and a correct answer
-computed another way; ``01_graph_clustering``'s also holds legitimate variations and
-submissions that loop, crash, exhaust memory, tamper with tests or are not notebooks at
-all. Each must get its own expected score, none may disturb the grading of the others, and
+computed another way; ``01_graph_clustering``'s also holds legitimate variations of the
+clustering and a graph on the wrong embedding. (Submissions that loop, crash, exhaust memory,
+tamper with tests or are not notebooks at all are the tiny assignment's, in
+``test_grading.py``.) Each must get its own expected score, and
 on every graded test cell the visible check and the grade must agree (except where the
 notebook says the grade checks more).
 """
@@ -157,13 +158,24 @@ def test_grades_csv_holds_every_student(graded, name):
         row = rows[student]
         assert float(row["total"]) == pytest.approx(expected)
         assert sum(float(row[q]) for q in g.report.questions) == pytest.approx(float(row["total"]))
-    ungradable = {s for s in g.subs if s in ("corrupt", "kernel_death")}
-    assert {s for s, row in rows.items() if row["graded"] == "False"} == ungradable
+    assert {s for s, row in rows.items() if row["graded"] != "True"} == set()
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_submissions_are_untouched(graded, name):
     assert graded(name).unchanged
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_judge_computes_no_reference(graded, name):
+    """The class's references (computed once, handed to every judge by hash) cover every
+    check: each judge verified the handed-over file and computed nothing itself."""
+    g = graded(name)
+    for result in g.report.results:
+        if result.graded:
+            judge = g.autograded(result.student).metadata[VISIBLE_KEY]
+            assert judge["handoff"] == "verified", (result.student, judge)
+            assert judge["computed"] == 0, (result.student, judge)
 
 
 def hidden_lines(a: classroom.Assignment) -> list[str]:

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.grading import DEFAULT_MEMORY_LIMIT, parse_memory
-
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
@@ -229,24 +227,6 @@ def _replacing(a: Assignment, code: str) -> Variant:
     return a.submission({**answers, first: f"{code}\n{answers[first]}"}), score, reason
 
 
-def replaces_checks(a: Assignment) -> Variant:
-    """The mistake, with every check replaced by a function that prints a ✔ line."""
-    called = sorted(set(re.findall(r"checks\.(check_\w+)", "\n".join(
-        Assignment.cell(a.source, t).source for t in a.points))))  # fmt: skip
-    code = "\n".join(
-        [
-            "import course_lib.checks",
-            "from course_lib import checks",
-            "",
-            'looks_right = lambda *args, **kwargs: print("✔ looks right")',
-            *(f"checks.{name} = looks_right" for name in called),
-            "for name in course_lib.checks.__all__:",
-            "    setattr(course_lib.checks, name, looks_right)",
-        ]
-    )
-    return _replacing(a, code)
-
-
 LIBRARY = """import numpy as np
 import scipy.stats
 import sklearn.metrics
@@ -258,9 +238,28 @@ scipy.stats.mannwhitneyu = lambda *args, **kwargs: None"""
 scikit-learn's ARI (every comparison of clusterings, exercises 1-3), ``mannwhitneyu`` (6)."""
 
 
-def replaces_library(a: Assignment) -> Variant:
-    """The mistake, with numpy, scikit-learn and scipy functions the checks use replaced."""
-    return _replacing(a, LIBRARY)
+def replaces_functions(a: Assignment) -> Variant:
+    """The mistake, with every check replaced by a function that prints a ✔ line and the
+    numpy, scikit-learn and scipy functions the checks use replaced too.
+
+    Either replacement, had it reached the judge, would give the mistake's question its
+    points, so the mistake's score shows that neither did.
+    """
+    called = sorted(set(re.findall(r"checks\.(check_\w+)", "\n".join(
+        Assignment.cell(a.source, t).source for t in a.points))))  # fmt: skip
+    code = "\n".join(
+        [
+            "import course_lib.checks",
+            "from course_lib import checks",
+            "",
+            'looks_right = lambda *args, **kwargs: print("✔ looks right")',
+            *(f"checks.{name} = looks_right" for name in called),
+            "for name in course_lib.checks.__all__:",
+            "    setattr(course_lib.checks, name, looks_right)",
+            LIBRARY,
+        ]
+    )
+    return _replacing(a, code)
 
 
 TRUTH = {
@@ -390,62 +389,26 @@ def another_way(a: Assignment) -> Variant:
 
 
 def graph_clustering_class(a: Assignment) -> dict[str, Variant]:
-    """The submissions of ``01_graph_clustering`` that only it holds: legitimate variations,
-    and submissions that loop, crash, exhaust memory, tamper with tests or are no notebook."""
-    answers = a.answers()
-    last = a.last_answer
-    after_last = a.tests_after(last)
-    hog_bytes = 2 * parse_memory(DEFAULT_MEMORY_LIMIT)  # well below the machine's RAM
+    """The submissions of ``01_graph_clustering`` that only it holds: legitimate variations
+    of the clustering (another seed; leidenalg, scanpy's default flavour, with every warning
+    shown) and the graph built on the uncorrected embedding.
 
-    def with_last(prefix: str = "", suffix: str = "") -> nbformat.NotebookNode:
-        return a.submission({**answers, last: f"{prefix}{answers[last]}{suffix}"})
-
-    # the tests that check the clustering at resolution 0.6, and those that use the graph
-    checks_06 = a.tests_calling(r"check_leiden\(adata,\s*0\.6\b")
+    Submissions that loop, crash, exhaust memory, tamper with tests, use another kernel or
+    are no notebook at all are graded in the tiny assignment's class
+    (``tests/test_grading.py``): what stops them does not depend on the assignment.
+    """
     checks_graph = a.tests_calling(r"check_(neighbors|leiden)\(")
-    wrong_resolution, without_06, _ = slips(a)["wrong_resolution"]
-    tampered = a.submission(wrong_resolution)
-    for test in checks_06:
-        a.cell(tampered, test).source = "pass  # the check did not like my answer"
-    deleted = a.submission()
-    deleted.cells = [c for c in deleted.cells if _grade_id(c) not in checks_06]
-    wrong_kernel = a.submission()
-    wrong_kernel.metadata.kernelspec = {"name": "ir", "display_name": "R", "language": "R"}
     noisy = a.edit(r'flavor="igraph",\s*n_iterations=2,\s*directed=False,\s*', "")
     noisy = {
         k: f"import warnings\nwarnings.simplefilter('always')\n{v}" if i == 0 else v
         for i, (k, v) in enumerate(noisy.items())
     }
-    first = list(answers)[0]
-    huge = "\nprint('x' * 10**7)\nfor i in range(20_000):\n    print(i)"
-    hog = f"import numpy as np\nhog = np.zeros({hog_bytes}, dtype=np.uint8)\n"
     seed = a.edit(r"sc\.tl\.leiden\(\s*adata,", "sc.tl.leiden(adata, random_state=3,")
-    leidenalg = a.edit(r'flavor="igraph"', 'flavor="leidenalg"')
     uncorrected = a.edit(r'use_rep="X_pca_harmony"', 'use_rep="X_pca"')
-    raised = f"cell {_cell_number(a, last)} ({last!r}) raised ValueError"
     return {
         "other_seed": (a.submission(seed), a.full, ""),
-        "leidenalg": (a.submission(leidenalg), a.full, ""),
+        "leidenalg": (a.submission(noisy), a.full, ""),
         "wrong_embedding": (a.submission(uncorrected), a.score_without(checks_graph), ""),
-        "raises": (
-            with_last(prefix="raise ValueError('unfinished')\n"),
-            a.score_without(after_last),
-            raised,
-        ),
-        "infinite_loop": (with_last(suffix="\nwhile True:\n    pass"), a.full, "timed out"),
-        "kernel_death": (
-            a.submission({**answers, first: "import os\nos._exit(1)"}),
-            0,
-            "kernel died",
-        ),
-        "memory_hog": (with_last(prefix=hog), a.score_without(after_last), "memory limit"),
-        # restored from the source, the test still catches the wrong resolution
-        "edited_test": (tampered, without_06, "was edited"),
-        "deleted_test": (deleted, a.full, "was deleted"),
-        "corrupt": (nbformat.writes(a.submission())[:500].encode(), 0, "corrupt notebook"),
-        "wrong_kernelspec": (wrong_kernel, a.full, "kernelspec 'ir'"),
-        "huge_output": (with_last(suffix=huge), a.full, "huge output"),
-        "warnings": (a.submission(noisy), a.full, ""),
     }
 
 
@@ -455,8 +418,7 @@ CLASSES: dict[str, Callable[[Assignment], dict[str, Variant]]] = {
 """Submissions only some assignments' classes hold, besides those of :func:`assignment_class`."""
 
 
-KINDS = ("solution", "release", "replaces_checks", "replaces_library", "looks_for_truth",
-         "another_way")  # fmt: skip
+KINDS = ("solution", "release", "replaces_functions", "looks_for_truth", "another_way")
 """The submissions every assignment's class holds, besides its slips."""
 
 
@@ -466,8 +428,7 @@ def assignment_class(a: Assignment) -> dict[str, Variant]:
         "solution": (a.source, a.full, a.hidden_tests_reason),
         "release": (a.release, 0, "blank: no answer cell was changed"),
         **partial_credit_variants(a),
-        "replaces_checks": replaces_checks(a),
-        "replaces_library": replaces_library(a),
+        "replaces_functions": replaces_functions(a),
         "looks_for_truth": looks_for_truth(a),
         "another_way": another_way(a),
         **CLASSES.get(a.name, lambda _: {})(a),
