@@ -1,11 +1,13 @@
 """Shared fixtures (a small prepared dataset keeps unit tests to seconds) and the run's plan.
 
-The suite runs on pytest-xdist in groups: each test module (or notebook) is one group, so its
-module-scoped fixtures (a graded class, a built release) are made once, and the chapters
-nbval executes form one group with the test modules that read the book built from them
-(:data:`BOOK_READERS`, :mod:`tests.book_build`), so each chapter is executed once per run.
-The classes graded in ``test_grading_class.py`` form a group per assignment. The longest groups
-are handed out first.
+The suite runs on pytest-xdist in groups: each test module (or chapter) is one group, so its
+module-scoped fixtures (a graded class, a built release) are made once and a chapter's cells
+run in one kernel. The test modules that read the book form one group
+(:data:`BOOK_READERS`); the book they read renders the chapters nbval executed, on whichever
+worker, so each chapter is executed once per run (:mod:`tests.book_build`). The classes
+graded in ``test_grading_class.py`` form a group per assignment. Groups are handed out in
+the order of :data:`FIRST` (the chapters, longest first, before the book's readers, which wait
+for them), then the rest.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from xdist.scheduler import LoadScopeScheduling
 
 from course_lib.datasets import simulate_pbmc
 from course_lib.datasets.prepare import preparation_steps
+from tests import book_build
 from tests.book_build import BookBuild, build_book, record_cell
 
 BOOK_GROUP = "book"
@@ -28,17 +31,22 @@ BOOK_READERS = ("tests/test_book.py", "tests/test_browser.py", "tests/test_key_f
 """The test modules that use the ``built_book`` fixture (checked at collection)."""
 CLASSES = "tests/test_grading_class.py"
 """Grades each assignment's class lazily, once per assignment: one group per assignment."""
-LONGEST_FIRST = (
-    f"{CLASSES}::01_graph_clustering", BOOK_GROUP, f"{CLASSES}::06_judging",
+FIRST = (
+    *(f"book/{name}.ipynb" for name in ("06_validation", "05_subclustering", "02_kmeans",
+      "03_hierarchical", "07_beyond_one_clustering", "04_distribution", "01_graph_clustering",
+      "cost_of_methods", "dataset")),
+    BOOK_GROUP, f"{CLASSES}::01_graph_clustering", f"{CLASSES}::06_judging",
     f"{CLASSES}::05_subclustering", f"{CLASSES}::03_hierarchical",
-)
-"""Groups started before the others, longest first (``--durations`` shows them)."""
+)  # fmt: skip
+"""Groups handed out before the others, in this order: every chapter before the book's readers
+(which wait for them), each part longest first (``--durations`` shows them)."""
 
 
 def group_of(nodeid: str) -> str:
-    """The group a test runs in: the book's, its assignment's class, or its own file's."""
+    """The group a test runs in: the book's readers', its assignment's class, or its own
+    file's (a chapter's cells are one group)."""
     path = nodeid.split("::", 1)[0]
-    if path.startswith("book/") or path in BOOK_READERS:
+    if path in BOOK_READERS:
         return BOOK_GROUP
     assignment = re.search(r"\[(\d\d_[a-z_]+)", nodeid)
     return f"{path}::{assignment.group(1)}" if path == CLASSES and assignment else path
@@ -67,14 +75,13 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return True if collection_path.suffix == ".py" and helper else None
 
 
-def _order(item: pytest.Item) -> tuple[int, int]:
+def _order(item: pytest.Item) -> int:
     group = group_of(item.nodeid)
-    rank = LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
-    return rank, item.path.suffix != ".ipynb"  # the chapters run before what reads them
+    return FIRST.index(group) if group in FIRST else len(FIRST)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Put the longest groups first; fail if a test reads the book outside its group."""
+    """Put the groups of :data:`FIRST` first; fail if a test reads the book outside its group."""
     strays = {item.nodeid for item in items if "built_book" in getattr(item, "fixturenames", ())
               and group_of(item.nodeid) != BOOK_GROUP}  # fmt: skip
     if strays:
@@ -94,6 +101,15 @@ class NbvalRecorder:
         report = yield
         record_cell(item, report)
         return report
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Tell the book build which chapters nbval runs in full in this run (it waits for them)."""
+    cells: dict[Path, int] = {}
+    for item in session.items:
+        if item.path.suffix == ".ipynb":
+            cells[item.path] = cells.get(item.path, 0) + 1
+    book_build.EXPECTED.update(p for p, n in cells.items() if n == book_build.n_code_cells(p))
 
 
 def pytest_configure(config: pytest.Config) -> None:
