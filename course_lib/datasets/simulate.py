@@ -231,17 +231,30 @@ def simulate_pbmc(
     """
     check_whole_number("n_background_genes", n_background_genes, minimum=50, example=3800)
     check_whole_number("n_cells", n_cells, minimum=2, example=8000)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # each step below draws from it, in this order
     genes = _gene_names(n_background_genes)
-    index = {g: i for i, g in enumerate(genes)}
-    baseline, effects = _log_means(genes, rng)
-    n_genes = len(genes)
+    log_means = _log_means(genes, rng)
+    sample_of_cell, type_of_cell = _cells(rng, n_cells)
+    model = _Expression.draw(rng, genes, log_means, sample_of_cell, type_of_cell,
+                             batch_strength, interferon_strength)  # fmt: skip
+    profile = model.profile(type_of_cell, np.arange(n_cells))
+    doublet = _add_doublets(rng, profile, model, type_of_cell, doublet_fraction)
+    library, low_quality = _libraries(rng, profile, genes, type_of_cell, doublet,
+                                      low_quality_fraction)  # fmt: skip
+    mean = profile * library[:, None]
+    dispersion = 0.15  # negative binomial: var = mu + dispersion * mu^2
+    gamma = rng.gamma(1.0 / dispersion, dispersion, mean.shape)
+    counts = rng.poisson(mean * gamma).astype(np.float32)
+    obs = _obs(sample_of_cell, type_of_cell, doublet, low_quality)
+    var = pd.DataFrame({"gene_ids": [f"SIM{i:05d}" for i in range(len(genes))]}, index=genes)
+    return ad.AnnData(X=sp.csr_matrix(counts), obs=obs, var=var)
 
+
+def _cells(rng: np.random.Generator, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's sample and cell type (samples of unequal size, shares jittered per sample)."""
     samples = list(SAMPLES)
     sample_weights = rng.uniform(0.8, 1.25, len(samples))
     sample_of_cell = rng.choice(len(samples), n_cells, p=sample_weights / sample_weights.sum())
-    covid = np.array([SAMPLES[s] == "covid" for s in samples])[sample_of_cell]
-
     shares_ctrl = np.array([ct.share_ctrl for ct in CELL_TYPES])
     shares_covid = np.array([ct.share_covid for ct in CELL_TYPES])
     sample_jitter = rng.dirichlet(np.full(len(CELL_TYPES), 60.0), len(samples))
@@ -251,85 +264,137 @@ def simulate_pbmc(
         base = shares_covid if SAMPLES[samples[s]] == "covid" else shares_ctrl
         p = base * sample_jitter[s]
         type_of_cell[cells] = rng.choice(len(CELL_TYPES), cells.size, p=p / p.sum())
+    return sample_of_cell, type_of_cell
 
-    batch = rng.normal(0.0, batch_strength, (len(samples), n_genes))
-    batch[:, [index[g] for g in MT_GENES]] *= 0.3
-    interferon = np.zeros(n_genes)
-    interferon[[index[g] for g in INTERFERON_GENES]] = interferon_strength
-    interferon_response = np.array(
-        [1.3 if ct.lineage in ("Myeloid", "pDC") else 0.8 for ct in CELL_TYPES]
-    )
 
-    background = np.flatnonzero(np.char.startswith(np.array(genes), "GENE"))
-    loadings = np.zeros((N_GRADIENTS, n_genes))
-    for g in range(N_GRADIENTS):
-        program = rng.choice(background, min(60, background.size // 5), replace=False)
-        loadings[g, program] = rng.normal(0.0, 0.45, program.size)
-    gradient_scores = rng.normal(0.0, 1.0, (n_cells, N_GRADIENTS))
-    gradient_scores[CELL_TYPES_LINEAGE[type_of_cell] == "T/NK"] *= 0.5
+@dataclass
+class _Expression:
+    """What shapes a cell's expression profile: its type's means, its sample's batch effect,
+    the interferon response in COVID-19 samples, gradients, trajectories and states."""
 
-    names = [ct.name for ct in CELL_TYPES]
-    toward = np.arange(len(CELL_TYPES))  # the other end of a cell type's path (itself if none)
-    for start, end in TRAJECTORIES:
-        toward[names.index(start)], toward[names.index(end)] = names.index(end), names.index(start)
-    position = rng.uniform(0.0, TRAJECTORY_SPAN, n_cells)
-    position[toward[type_of_cell] == type_of_cell] = 0.0
-    state_programs = np.zeros((len(CELL_TYPES), n_genes))
-    for t in range(len(CELL_TYPES)):
-        program = rng.choice(background, min(STATE_PROGRAM_GENES, background.size // 4),
-                             replace=False)
-        state_programs[t, program] = rng.normal(0.0, STATE_PROGRAM_SD, program.size)
-    state_score = rng.uniform(-STATE_AMPLITUDE, STATE_AMPLITUDE, n_cells)
+    baseline: np.ndarray
+    effects: np.ndarray
+    batch: np.ndarray
+    sample_of_cell: np.ndarray
+    covid: np.ndarray
+    interferon: np.ndarray
+    interferon_response: np.ndarray
+    loadings: np.ndarray
+    gradient_scores: np.ndarray
+    toward: np.ndarray
+    position: np.ndarray
+    state_programs: np.ndarray
+    state_score: np.ndarray
 
-    def log_profile(types: np.ndarray, cells: np.ndarray) -> np.ndarray:
-        logit = baseline + effects[types] + batch[sample_of_cell[cells]]
-        logit += position[cells][:, None] * (effects[toward[types]] - effects[types])
-        logit += state_score[cells][:, None] * state_programs[types]
-        logit += gradient_scores[cells] @ loadings
-        logit += np.outer(covid[cells] * interferon_response[types], interferon)
+    @classmethod
+    def draw(
+        cls, rng: np.random.Generator, genes: list[str],
+        log_means: tuple[np.ndarray, np.ndarray], sample_of_cell: np.ndarray,
+        type_of_cell: np.ndarray, batch_strength: float, interferon_strength: float,
+    ) -> _Expression:  # fmt: skip
+        index = {g: i for i, g in enumerate(genes)}
+        n_genes, n_cells = len(genes), sample_of_cell.size
+        samples = list(SAMPLES)
+        covid = np.array([SAMPLES[s] == "covid" for s in samples])[sample_of_cell]
+        batch = rng.normal(0.0, batch_strength, (len(samples), n_genes))
+        batch[:, [index[g] for g in MT_GENES]] *= 0.3
+        interferon = np.zeros(n_genes)
+        interferon[[index[g] for g in INTERFERON_GENES]] = interferon_strength
+        interferon_response = np.array(
+            [1.3 if ct.lineage in ("Myeloid", "pDC") else 0.8 for ct in CELL_TYPES]
+        )
+
+        background = np.flatnonzero(np.char.startswith(np.array(genes), "GENE"))
+        loadings = np.zeros((N_GRADIENTS, n_genes))
+        for g in range(N_GRADIENTS):
+            program = rng.choice(background, min(60, background.size // 5), replace=False)
+            loadings[g, program] = rng.normal(0.0, 0.45, program.size)
+        gradient_scores = rng.normal(0.0, 1.0, (n_cells, N_GRADIENTS))
+        gradient_scores[CELL_TYPES_LINEAGE[type_of_cell] == "T/NK"] *= 0.5
+
+        names = [ct.name for ct in CELL_TYPES]
+        toward = np.arange(len(CELL_TYPES))  # the other end of a type's path (itself if none)
+        for start, end in TRAJECTORIES:
+            toward[names.index(start)], toward[names.index(end)] = (names.index(end),
+                                                                    names.index(start))  # fmt: skip
+        position = rng.uniform(0.0, TRAJECTORY_SPAN, n_cells)
+        position[toward[type_of_cell] == type_of_cell] = 0.0
+        state_programs = np.zeros((len(CELL_TYPES), n_genes))
+        for t in range(len(CELL_TYPES)):
+            program = rng.choice(background, min(STATE_PROGRAM_GENES, background.size // 4),
+                                 replace=False)
+            state_programs[t, program] = rng.normal(0.0, STATE_PROGRAM_SD, program.size)
+        state_score = rng.uniform(-STATE_AMPLITUDE, STATE_AMPLITUDE, n_cells)
+        return cls(*log_means, batch, sample_of_cell, covid, interferon,
+                   interferon_response, loadings, gradient_scores, toward, position,
+                   state_programs, state_score)  # fmt: skip
+
+    def profile(self, types: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """Expression shares (rows sum to 1) of ``cells`` as cells of ``types``."""
+        logit = self.baseline + self.effects[types] + self.batch[self.sample_of_cell[cells]]
+        logit += self.position[cells][:, None] * (self.effects[self.toward[types]]
+                                                  - self.effects[types])  # fmt: skip
+        logit += self.state_score[cells][:, None] * self.state_programs[types]
+        logit += self.gradient_scores[cells] @ self.loadings
+        logit += np.outer(self.covid[cells] * self.interferon_response[types], self.interferon)
         logit -= logit.max(axis=1, keepdims=True)
-        return logit
+        profile = np.exp(logit)
+        return profile / profile.sum(axis=1, keepdims=True)
 
-    profile = np.exp(log_profile(type_of_cell, np.arange(n_cells)))
-    profile /= profile.sum(axis=1, keepdims=True)
 
+def _add_doublets(
+    rng: np.random.Generator, profile: np.ndarray, model: _Expression, type_of_cell: np.ndarray,
+    doublet_fraction: float,
+) -> np.ndarray:  # fmt: skip
+    """Mix a partner's profile into the droplets that hold a T/NK and a myeloid cell; return
+    which droplets those are (``profile`` is changed in place)."""
+    n_cells = type_of_cell.size
+    shares_ctrl = np.array([ct.share_ctrl for ct in CELL_TYPES])
     doublet = rng.random(n_cells) < doublet_fraction
     partner = rng.choice(len(CELL_TYPES), n_cells, p=shares_ctrl / shares_ctrl.sum())
     pair = np.stack([CELL_TYPES_LINEAGE[type_of_cell], CELL_TYPES_LINEAGE[partner]])
     doublet &= ((pair == DOUBLET_LINEAGES[0]) | (pair == DOUBLET_LINEAGES[1])).all(axis=0)
     doublet &= pair[0] != pair[1]
-    partner_profile = np.exp(log_profile(partner[doublet], np.flatnonzero(doublet)))
-    partner_profile /= partner_profile.sum(axis=1, keepdims=True)
+    partner_profile = model.profile(partner[doublet], np.flatnonzero(doublet))
     profile[doublet] = 0.5 * (profile[doublet] + partner_profile)
+    return doublet
 
+
+def _libraries(
+    rng: np.random.Generator, profile: np.ndarray, genes: list[str], type_of_cell: np.ndarray,
+    doublet: np.ndarray, low_quality_fraction: float,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Each droplet's library size (doublets 1.9 times larger) and which cells are damaged:
+    a high mitochondrial share and a small library (``profile`` is changed in place)."""
+    n_cells = type_of_cell.size
     size = np.array([ct.size for ct in CELL_TYPES])[type_of_cell]
     library = rng.lognormal(np.log(5000.0), 0.35, n_cells) * size
     library[doublet] *= 1.9
-
     low_quality = (rng.random(n_cells) < low_quality_fraction) & ~doublet
-    mt_idx = [index[g] for g in MT_GENES]
+    mt_idx = [genes.index(g) for g in MT_GENES]
     mt_fraction = np.where(low_quality, rng.uniform(0.12, 0.45, n_cells), 0.0)
     mt_share = profile[:, mt_idx].sum(axis=1)
-    profile[:, mt_idx] *= np.where(
-        low_quality, mt_fraction / mt_share, 1.0
-    )[:, None]
+    profile[:, mt_idx] *= np.where(low_quality, mt_fraction / mt_share, 1.0)[:, None]
     profile[low_quality] /= profile[low_quality].sum(axis=1, keepdims=True)
     library[low_quality] *= rng.uniform(0.15, 0.5, low_quality.sum())
+    return library, low_quality
 
-    mean = profile * library[:, None]
-    dispersion = 0.15  # negative binomial: var = mu + dispersion * mu^2
-    gamma = rng.gamma(1.0 / dispersion, dispersion, mean.shape)
-    counts = rng.poisson(mean * gamma).astype(np.float32)
 
+def _obs(
+    sample_of_cell: np.ndarray, type_of_cell: np.ndarray, doublet: np.ndarray,
+    low_quality: np.ndarray,
+) -> pd.DataFrame:  # fmt: skip
+    """The cells' sample, condition and true identity (``doublet``, ``low quality`` too)."""
+    samples = list(SAMPLES)
     truth = np.array([ct.name for ct in CELL_TYPES], dtype=object)[type_of_cell]
     truth[doublet] = "doublet"
     truth[low_quality] = "low quality"
     lineage = CELL_TYPES_LINEAGE[type_of_cell].astype(object)
     lineage[doublet] = "doublet"
     lineage[low_quality] = "low quality"
-
     sample_names = np.array(samples)[sample_of_cell]
-    obs = pd.DataFrame(
+    covid = np.array([SAMPLES[s] == "covid" for s in samples])[sample_of_cell]
+    return pd.DataFrame(
         {
             SAMPLE_KEY: pd.Categorical(sample_names, categories=samples),
             CONDITION_KEY: pd.Categorical(
@@ -342,6 +407,4 @@ def simulate_pbmc(
         },
         index=[f"cell{i:05d}-{s}" for i, s in enumerate(sample_names)],
     )
-    var = pd.DataFrame({"gene_ids": [f"SIM{i:05d}" for i in range(n_genes)]}, index=genes)
-    return ad.AnnData(X=sp.csr_matrix(counts), obs=obs, var=var)
 
