@@ -36,7 +36,7 @@ CHAPTERS = {  # chapter: cells that print the skip line on real data
     "01_graph_clustering": 1,
     "02_kmeans": 1,
     "03_hierarchical": 1,
-    "04_distribution": 4,
+    "04_distribution": 5,
     "05_subclustering": 7,
     "06_validation": 6,
     "07_beyond_one_clustering": 2,
