@@ -1,10 +1,11 @@
 """Grade a class of real submissions of every assignment, each class in one run.
 
 Each assignment's class (``tests/grading_fixtures/classroom.py``) holds its solution, its
-blank release, one-slip mistakes, the mistake with the checks or library functions replaced
-in the kernel, an answer that looks for the truth in its data, and a correct answer
-computed another way; ``01_graph_clustering``'s also holds legitimate variations of the
-clustering and a graph on the wrong embedding. (Submissions that loop, crash, exhaust memory,
+blank release, one-slip mistakes, the mistake with the checks and library functions replaced
+in the kernel and an answer that looks for the truth in its data (one submission where they
+touch different questions), and a correct answer computed another way;
+``01_graph_clustering``'s also holds a legitimate variation of the clustering and a graph on
+the wrong embedding. (Submissions that loop, crash, exhaust memory,
 tamper with tests or are not notebooks at all are the tiny assignment's, in
 ``test_grading.py``.) Each must get its own expected score, and
 on every graded test cell the visible check and the grade must agree (except where the
@@ -73,6 +74,11 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
 
 
+def fragments(reason: str | tuple[str, ...]) -> tuple[str, ...]:
+    """The fragments of attention reasons a submission must get (none for ``""``)."""
+    return (reason,) if isinstance(reason, str) and reason else tuple(reason)
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Graded]:
     """Grade an assignment's class the first time a test asks for it, in one run."""
@@ -109,7 +115,8 @@ def test_each_class_holds_every_kind_of_submission(name):
     a = classroom.Assignment(name)
     subs = classroom.assignment_class(a)
     assert set(classroom.KINDS) | set(classroom.slips(a)) <= set(subs)
-    assert any(score < a.full for _, score, _ in classroom.slips(a).values())
+    assert "cheats" in subs or {"replaces_functions", "looks_for_truth"} <= set(subs)
+    assert any(lost for _, lost, _ in classroom.slips(a).values())
     assert set(classroom.CLASSES) <= set(ASSIGNMENTS)
 
 
@@ -119,9 +126,9 @@ def test_each_submission_gets_its_expected_score(graded, name, student):
     _, expected, reason = g.subs[student]
     result = g.report.result(student)
     assert result.total == pytest.approx(expected), (result.scores, result.reasons)
-    if reason:
-        assert any(reason in r for r in result.reasons), result.reasons
-    else:
+    for fragment in fragments(reason):
+        assert any(fragment in r for r in result.reasons), (fragment, result.reasons)
+    if not reason:
         assert result.reasons == []
 
 
@@ -225,8 +232,8 @@ def test_summary_lists_the_problem_submissions(graded, name):
     g = graded(name)
     summary = g.report.summary.read_text()
     for student, (_, _, reason) in g.subs.items():
-        if reason:
-            shown = " ".join(reason.split()).replace("|", "/")
+        for fragment in fragments(reason):
+            shown = " ".join(fragment.split()).replace("|", "/")
             assert any(student in line and shown in line for line in summary.splitlines())
     assert g.report.figure.stat().st_size > 10_000
 

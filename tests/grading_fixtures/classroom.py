@@ -77,7 +77,11 @@ class Assignment:
     def score_without(self, tests: list[str]) -> float:
         """The full score minus the points of ``tests``."""
         assert tests, "a variant that should lose points names no test cell"
-        return self.full - sum(self.points[t] for t in tests)
+        return self.full - self.points_of(tests)
+
+    def points_of(self, tests: list[str]) -> float:
+        """The points of ``tests`` (each counted once)."""
+        return sum(self.points[t] for t in set(tests))
 
     @staticmethod
     def cell(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
@@ -106,14 +110,17 @@ class Assignment:
             self.cell(nb, grade_id).source = code
         return nb
 
-    def edit(self, pattern: str, repl: str) -> dict[str, str]:
-        """The solutions with ``pattern`` replaced (it must occur)."""
-        edited = {}
-        n_total = 0
-        for grade_id, code in self.answers().items():
-            edited[grade_id], n = re.subn(pattern, repl, code)
-            n_total += n
-        assert n_total, f"{pattern!r} occurs in no answer of {self.name}; update the variant"
+    def edit(self, pattern: str, repl: str, *more: str) -> dict[str, str]:
+        """The solutions with ``pattern`` replaced by ``repl`` (it must occur), and each
+        further pair of ``more`` (pattern, replacement) after it."""
+        edited = self.answers()
+        changes = [(pattern, repl), *zip(more[::2], more[1::2], strict=True)]
+        for old, new in changes:
+            n_total = 0
+            for grade_id, code in edited.items():
+                edited[grade_id], n = re.subn(old, new, code)
+                n_total += n
+            assert n_total, f"{old!r} occurs in no answer of {self.name}; update the variant"
         return edited
 
     @property
@@ -131,11 +138,13 @@ class Assignment:
         return list(self.answers())[-1]
 
 
-Variant = tuple[nbformat.NotebookNode | bytes, float, str]
-"""A submission, its expected score, and a fragment of its expected attention reason."""
+Variant = tuple[nbformat.NotebookNode | bytes, float, str | tuple[str, ...]]
+"""A submission, its expected score, and a fragment of its expected attention reason (or
+fragments of several reasons)."""
 
-Slip = tuple[dict[str, str], float, str]
-"""The answers of a submission with one slip, its score, and a fragment of its reason."""
+Slip = tuple[dict[str, str], list[str], str]
+"""The answers of a submission with one slip, the test cells it loses, and a fragment of its
+reason."""
 
 
 def slips(a: Assignment) -> dict[str, Slip]:
@@ -154,23 +163,20 @@ def slips(a: Assignment) -> dict[str, Slip]:
     """
     if a.name == "01_graph_clustering":
         wrong = a.edit(r"resolution=0\.6\b", "resolution=2")
-        return {"wrong_resolution": (wrong, a.score_without(["check_leiden_06"]), "")}
+        return {"wrong_resolution": (wrong, ["check_leiden_06"], "")}
     if a.name == "02_kmeans":
         int_labels = a.edit(r"pd\.Categorical\(model\.labels_\.astype\(str\)\)", "model.labels_")
         meaning = a.edit(r'knee_meaning = "b"', 'knee_meaning = "a"')
         return {
-            "int_labels": (int_labels, a.score_without(["check_kmeans"]), ""),
-            "wrong_meaning": (meaning, a.score_without(["check_knee"]), ""),
+            "int_labels": (int_labels, ["check_kmeans"], ""),
+            "wrong_meaning": (meaning, ["check_knee"], ""),
         }
-    if a.name == "03_hierarchical":
-        codes = a.edit(
-            r"(hierarchical\(.*\))", r'\1\nadata.obs["ward_10"] = adata.obs["ward_10"].cat.codes'
-        )
-        nmi = a.edit(r'"leiden_0\.6"\)\["ari"\]', '"leiden_0.6")["nmi"]')
-        return {
-            "int_labels": (codes, a.full, ""),
-            "nmi_as_ari": (nmi, a.score_without(["check_ari"]), ""),
-        }
+    if a.name == "03_hierarchical":  # integer labels, then the NMI: only the NMI costs
+        slipped = a.edit(
+            r"(hierarchical\(.*\))", r'\1\nadata.obs["ward_10"] = adata.obs["ward_10"].cat.codes',
+            r'"leiden_0\.6"\)\["ari"\]', '"leiden_0.6")["nmi"]',
+        )  # fmt: skip
+        return {"int_labels_nmi_as_ari": (slipped, ["check_ari"], "")}
     if a.name == "04_distribution":
         swapped = a.edit(
             r'pd\.crosstab\(adata\.obs\["sample"\], '
@@ -178,31 +184,31 @@ def slips(a: Assignment) -> dict[str, Slip]:
             'pd.crosstab(adata.obs["leiden_0.6"], adata.obs["sample"], normalize="columns")',
         )
         # the group difference, computed on the wrong table, finds no row "covid"
-        lost = a.score_without(["check_props", "check_diff"])
+        lost = ["check_props", "check_diff"]
         raised = f"cell {_cell_number(a, 'diff')} ('diff') raised KeyError"
         return {"wrong_axis": (swapped, lost, raised)}
     if a.name == "05_subclustering":
         keeps = a.edit(r", exclude=flagged\)", ")")
-        return {"keeps_doublets": (keeps, a.score_without(["check_subset"]), "")}
+        return {"keeps_doublets": (keeps, ["check_subset"], "")}
     if a.name == "06_judging":
         per_cell = a.edit(
             r"p_value = mannwhitneyu\(.*\)\.pvalue",
             'p_value = course_lib.composition_test(adata, "leiden_0.6").loc[b_cluster, '
             '"cell-level p"]',
         )
-        return {"cells_as_replicates": (per_cell, a.score_without(["check_p_value"]), "")}
+        return {"cells_as_replicates": (per_cell, ["check_p_value"], "")}
     return {}
 
 
 def partial_credit_variants(a: Assignment) -> dict[str, Variant]:
     """The submissions of :func:`slips`."""
-    return {name: (a.submission(answers), score, reason)
-            for name, (answers, score, reason) in slips(a).items()}  # fmt: skip
+    return {name: (a.submission(answers), a.full - a.points_of(lost), reason)
+            for name, (answers, lost, reason) in slips(a).items()}  # fmt: skip
 
 
 def mistake(a: Assignment) -> Slip:
     """The first slip of :func:`slips` that costs points."""
-    return next(slip for slip in slips(a).values() if slip[1] < a.full)
+    return next(slip for slip in slips(a).values() if slip[1])
 
 
 def _cell_number(a: Assignment, grade_id: str) -> int:
@@ -220,7 +226,8 @@ def _replacing(a: Assignment, code: str) -> Variant:
     The grade is decided outside the kernel, so it is the mistake's score; the first line of
     ``code`` that replaces something is quoted in the reason.
     """
-    answers, score, _ = mistake(a)
+    answers, lost, _ = mistake(a)
+    score = a.full - a.points_of(lost)
     first = list(answers)[0]
     quoted = next(line for line in code.splitlines() if " = " in line and "." in line.split("=")[0])
     reason = f"cell {_cell_number(a, first)} {REPLACED} (`{quoted}`)"
@@ -278,12 +285,31 @@ TRUTH = {
 """A last answer that reads the simulation's truth, which the exercise data does not hold."""
 
 
-def looks_for_truth(a: Assignment) -> Variant:
-    """The solutions with a last answer that reads the truth: it raises KeyError."""
-    answers, last = a.answers(), a.last_answer
+def looks_for_truth(a: Assignment, answers: dict[str, str] | None = None) -> Variant:
+    """The solutions (or ``answers``) with a last answer that reads the truth: it raises
+    KeyError and loses the questions after it."""
+    answers = answers or a.answers()
+    last = a.last_answer
     code = TRUTH[a.name].replace("{solution}", answers[last])
     reason = f"cell {_cell_number(a, last)} ({last!r}) raised KeyError"
     return a.submission({**answers, last: code}), a.score_without(a.tests_after(last)), reason
+
+
+def cheats(a: Assignment) -> dict[str, Variant]:
+    """The mistake with the checks and library functions replaced and a last answer that
+    looks for the truth, as one submission (its score loses the mistake's questions and
+    those after the last answer); as two where the mistake is in the last answer (the
+    replacements must show on a question of their own)."""
+    answers, lost, _ = mistake(a)
+    last = a.last_answer
+    if answers[last] != a.answers()[last]:
+        return {"replaces_functions": replaces_functions(a), "looks_for_truth": looks_for_truth(a)}
+    replaced, _, replaced_reason = replaces_functions(a)
+    first = list(answers)[0]
+    both = {**answers, first: a.cell(replaced, first).source}
+    notebook, _, truth_reason = looks_for_truth(a, both)
+    score = a.full - a.points_of(lost + a.tests_after(last))
+    return {"cheats": (notebook, score, (replaced_reason, truth_reason))}
 
 
 LEIDEN_IGRAPH = """import igraph as ig
@@ -390,24 +416,23 @@ def another_way(a: Assignment) -> Variant:
 
 def graph_clustering_class(a: Assignment) -> dict[str, Variant]:
     """The submissions of ``01_graph_clustering`` that only it holds: legitimate variations
-    of the clustering (another seed; leidenalg, scanpy's default flavour, with every warning
-    shown) and the graph built on the uncorrected embedding.
+    of the clustering (leidenalg, scanpy's default flavour, with another seed and every
+    warning shown) and the graph built on the uncorrected embedding.
 
     Submissions that loop, crash, exhaust memory, tamper with tests, use another kernel or
     are no notebook at all are graded in the tiny assignment's class
     (``tests/test_grading.py``): what stops them does not depend on the assignment.
     """
     checks_graph = a.tests_calling(r"check_(neighbors|leiden)\(")
-    noisy = a.edit(r'flavor="igraph",\s*n_iterations=2,\s*directed=False,\s*', "")
+    noisy = a.edit(r'flavor="igraph",\s*n_iterations=2,\s*directed=False,\s*', "",
+                   r"sc\.tl\.leiden\(\s*adata,", "sc.tl.leiden(adata, random_state=3,")
     noisy = {
         k: f"import warnings\nwarnings.simplefilter('always')\n{v}" if i == 0 else v
         for i, (k, v) in enumerate(noisy.items())
     }
-    seed = a.edit(r"sc\.tl\.leiden\(\s*adata,", "sc.tl.leiden(adata, random_state=3,")
     uncorrected = a.edit(r'use_rep="X_pca_harmony"', 'use_rep="X_pca"')
     return {
-        "other_seed": (a.submission(seed), a.full, ""),
-        "leidenalg": (a.submission(noisy), a.full, ""),
+        "leidenalg_other_seed": (a.submission(noisy), a.full, ""),
         "wrong_embedding": (a.submission(uncorrected), a.score_without(checks_graph), ""),
     }
 
@@ -418,18 +443,18 @@ CLASSES: dict[str, Callable[[Assignment], dict[str, Variant]]] = {
 """Submissions only some assignments' classes hold, besides those of :func:`assignment_class`."""
 
 
-KINDS = ("solution", "release", "replaces_functions", "looks_for_truth", "another_way")
+KINDS = ("solution", "release", "another_way")
 """The submissions every assignment's class holds, besides its slips."""
 
 
 def assignment_class(a: Assignment) -> dict[str, Variant]:
-    """Every assignment's class: solution, release, slips, cheats, truth and another way."""
+    """Every assignment's class: solution, release, slips, cheats (:func:`cheats`) and
+    another way."""
     return {
         "solution": (a.source, a.full, a.hidden_tests_reason),
         "release": (a.release, 0, "blank: no answer cell was changed"),
         **partial_credit_variants(a),
-        "replaces_functions": replaces_functions(a),
-        "looks_for_truth": looks_for_truth(a),
+        **cheats(a),
         "another_way": another_way(a),
         **CLASSES.get(a.name, lambda _: {})(a),
     }
