@@ -481,6 +481,7 @@ def test_workshop_rehearsal(hub: Hub, tmp_path: Path):
     # 1-2. every participant opens the link and runs the chapter, at the same time
     browsers = {user: Browser(hub, user) for user in PARTICIPANTS}
     chapter_peak: dict[str, float] = {}
+    idle: dict[str, float] = {}
     failures: list[str] = []
 
     def chapter(user: str) -> None:
@@ -490,7 +491,9 @@ def test_workshop_rehearsal(hub: Hub, tmp_path: Path):
             home = hub.homes / user
             assert (home / REPO_NAME / CHAPTER).is_file()
             assert not (home / REPO_NAME / "solutions").exists(), "solutions/ reached a participant"
-            with MemorySampler(hub.server_process(user)) as sampler:
+            server = hub.server_process(user)
+            idle[user] = sum(p.memory_info().rss for p in [server, *server.children()]) / 2**20
+            with MemorySampler(server) as sampler:
                 errors = run_notebook(hub, user, f"{REPO_NAME}/{CHAPTER}")
             assert errors == [], f"{CHAPTER} failed in the server of {user}: {errors}"
             chapter_peak[user] = sampler.peak_mb
@@ -577,5 +580,6 @@ def test_workshop_rehearsal(hub: Hub, tmp_path: Path):
           f"{time.monotonic() - exercise_done:.0f} s; the hub started before)")
     for user in PARTICIPANTS:
         print(f"  {user} ({PARTICIPANTS[user]} answers, {scores[user]:g} of {assignment.full:g}): "
-              f"server peak {chapter_peak[user]:,.0f} MB during {CHAPTER}, "
+              f"server {idle[user]:,.0f} MB after the pull (no kernel), "
+              f"peak {chapter_peak[user]:,.0f} MB during {CHAPTER}, "
               f"{exercise_peak[user]:,.0f} MB during exercise {ASSIGNMENT}")
