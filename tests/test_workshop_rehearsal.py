@@ -206,11 +206,15 @@ class Hub:
             homes=str(self.homes), singleuser=str(BIN / "jupyterhub-singleuser"),
             timeout=TIMEOUT, environment=self.environment, token=self.token,
             args=["--allow-root"] if os.geteuid() == 0 else []))  # fmt: skip
-        self.log = (base / "jupyterhub.log").open("w")
-        self.process = subprocess.Popen(
-            [str(BIN / "jupyterhub"), "-f", str(config)], cwd=base, stdout=self.log,
-            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        self.config = config
+        self.process: subprocess.Popen | None = None
         self.seen: set[psutil.Process] = set()
+
+    def start(self) -> None:
+        self.log = (self.base / "jupyterhub.log").open("w")
+        self.process = subprocess.Popen(
+            [str(BIN / "jupyterhub"), "-f", str(self.config)], cwd=self.base, stdout=self.log,
+            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
         wait_for(self._up, "the hub to answer")
 
     def _up(self) -> bool:
@@ -251,6 +255,8 @@ class Hub:
 
     def stop(self) -> None:
         """End the hub, the proxy, every server and kernel, whatever state they are in."""
+        if self.process is None:
+            return
         processes = set(self.seen)
         try:
             processes |= {psutil.Process(self.process.pid)}
@@ -288,17 +294,15 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
             pytest.skip("npm is not installed: it installs configurable-http-proxy "
                         "(`make hub-deps`; Debian: apt-get install npm)")  # fmt: skip
         subprocess.run(["make", "hub-deps"], cwd=ROOT, check=True, capture_output=True)
-    hub = None
     base = tmp_path_factory.mktemp("hub")
+    hub = Hub(base)
     try:
-        hub = Hub(base)
+        hub.start()
         yield hub
     finally:
-        if hub is not None:
-            hub.stop()
-        for folder in (base / "shared-dataset",):
-            if folder.exists():
-                folder.chmod(0o755)
+        hub.stop()
+        if (base / "shared-dataset").exists():  # writable again, for pytest to remove
+            (base / "shared-dataset").chmod(0o755)
 
 
 # --- a participant's browser and server ------------------------------------------------
