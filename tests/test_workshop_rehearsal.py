@@ -52,7 +52,7 @@ import websocket
 
 from course_lib.datasets.cache import cache_path
 from course_lib.environment import CACHE_ENV
-from tests.grading_fixtures.classroom import Assignment, slips
+from tests.grading_fixtures.classroom import Assignment, partial_credit_variants
 
 pytestmark = pytest.mark.slow
 
@@ -520,8 +520,9 @@ def test_workshop_rehearsal(hub: Hub, tmp_path: Path):
     nbgrader(course, "release_assignment", ASSIGNMENT, "--force")
 
     assignment = Assignment(ASSIGNMENT)
-    wrong_answers, wrong_score, _ = slips(assignment)["wrong_resolution"]
-    answers = {"right": assignment.answers(), "wrong": wrong_answers}
+    wrong, wrong_score, _ = partial_credit_variants(assignment)["wrong_resolution"]
+    answers = {"right": assignment.answers(),
+               "wrong": {c: Assignment.cell(wrong, c).source for c in assignment.answers()}}
     expected = {"ada": assignment.full, "ben": wrong_score}
     exercise_peak: dict[str, float] = {}
     exercise_errors: dict[str, list] = {}
