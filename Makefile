@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Kernels are looked up in the venv first, so notebooks always run with the course's packages.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: setup data browser book test check lint benchmark benchmark-methods calibrate clean
+.PHONY: setup data browser hub-deps hub book test check lint benchmark benchmark-methods calibrate clean
 
 setup: $(STAMP)  ## create .venv and install the pinned course environment and the dev tools
 
@@ -40,7 +40,22 @@ browser:  ## make sure a Chromium is installed for the browser test
 	    apt-get update && apt-get install -y chromium; \
 	  else echo "No Chromium found: tests/test_browser.py will be skipped (install chromium)"; fi; }
 
-test: data browser  ## run the whole test suite: unit tests, notebooks (nbval), book build, browser, grading
+# The workshop rehearsal (tests/test_workshop_rehearsal.py) runs a real JupyterHub, whose proxy
+# is configurable-http-proxy from npm, installed into .hub/; as root on Debian or Ubuntu Node.js
+# and npm are installed here, otherwise that test is skipped without them.
+HUB_PROXY := .hub/node_modules/.bin/configurable-http-proxy
+hub-deps:  ## install JupyterHub's proxy (npm configurable-http-proxy 5.3) into .hub/
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update && apt-get install -y nodejs npm; \
+	  else echo "No npm found: tests/test_workshop_rehearsal.py will be skipped (install nodejs and npm)"; fi; }
+	@if command -v npm >/dev/null && ! [ -x $(HUB_PROXY) ]; then \
+	  npm install --no-audit --no-fund --prefix .hub configurable-http-proxy@5.3.0; fi
+
+hub: data hub-deps  ## rehearse a workshop on a local JupyterHub: two participants, a chapter, exercise 1 graded (~2 min)
+	$(BIN)/pytest --numprocesses=0 -s tests/test_workshop_rehearsal.py
+
+test: data browser hub-deps  ## run the whole test suite: unit tests, notebooks (nbval), book build, browser, grading, hub
 	$(BIN)/pytest
 
 check: data  ## the inner loop: unit tests and doctests, no kernels, book or Dask (about 3 minutes)

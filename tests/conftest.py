@@ -37,6 +37,7 @@ FIRST = (
       "cost_of_methods", "dataset")),
     BOOK_GROUP, f"{CLASSES}::01_graph_clustering", f"{CLASSES}::06_judging",
     f"{CLASSES}::05_subclustering", f"{CLASSES}::03_hierarchical",
+    "tests/test_workshop_rehearsal.py",
 )  # fmt: skip
 """Groups handed out before the others, in this order: every chapter before the book's readers
 (which wait for them), each part longest first (``--durations`` shows them)."""

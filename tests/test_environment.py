@@ -14,7 +14,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CONDA_NAMES = {"igraph": "python-igraph"}  # PyPI name → conda-forge name where they differ
+CONDA_NAMES = {"igraph": "python-igraph", "jupyterhub": "jupyterhub-base"}
+"""PyPI names whose conda-forge package differs (``jupyterhub-base``: the hub without its
+npm proxy, which an image for single-user servers does not need)."""
 
 
 def _pyproject_requirements() -> list[str]:
