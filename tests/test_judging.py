@@ -4,11 +4,13 @@ _composition_test): separated blobs, a single cluster, relabelled clusters."""
 from __future__ import annotations
 
 import anndata as ad
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib import tl
+from course_lib import pl, tl
+from course_lib.pl._judging import _tree_rows
 
 CENTRES = (0.0, 8.0, 16.0, 24.0)
 
@@ -103,6 +105,20 @@ def test_a_nested_tree_has_only_clean_splits(blobs):
         "left": ["a", "b"], "right": ["c", "d"]}
     reshuffled = tl.resolution_tree(blobs, ["truth", "halves"])
     assert (reshuffled["child_share"] == 0.5).all()
+
+
+def test_the_cluster_tree_puts_children_under_their_parent():
+    # labels in numeric order would cross the edges: "0" and "2" come from b, "1" from a
+    obs = pd.DataFrame({"coarse": list("aaabbbbbb"), "fine": list("111002222")},
+                       index=[f"c{i}" for i in range(9)])
+    tree = tl.resolution_tree(ad.AnnData(obs=obs), ["coarse", "fine"])
+    sizes = [obs["coarse"].value_counts(), obs["fine"].value_counts()]
+    top, below = _tree_rows(tree, sizes)
+    assert top["a"] < top["b"]
+    assert below["1"] < min(below["0"], below["2"])
+    fig, ax = plt.subplots()
+    assert pl.cluster_tree(tree, ["coarse", "fine"], ax=ax) is ax
+    plt.close(fig)
 
 
 def _composition(shares_ctrl, shares_covid, *, cells=200) -> ad.AnnData:
