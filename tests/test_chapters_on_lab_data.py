@@ -32,12 +32,12 @@ ROOT = Path(__file__).resolve().parents[1]
 N_CELLS = 1600
 """Cells simulated and served (split into the eight samples); QC keeps about 1,400."""
 CHAPTERS = {  # chapter: cells that print the skip line on real data
-    "dataset": 1,
+    "dataset": 3,
     "01_graph_clustering": 1,
     "02_kmeans": 1,
     "03_hierarchical": 1,
     "04_distribution": 5,
-    "05_subclustering": 7,
+    "05_subclustering": 8,
     "06_validation": 6,
     "07_beyond_one_clustering": 2,
 }

@@ -28,6 +28,7 @@ import pytest
 
 from course_lib import grading
 from course_lib.defaults import HIDDEN_TESTS_BEGIN
+from course_lib.grading import refcache
 from course_lib.grading.preprocessors import VISIBLE_KEY
 from tests.grading_fixtures import classroom
 
@@ -173,11 +174,11 @@ def test_submissions_are_untouched(graded, name):
     assert graded(name).unchanged
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
+@pytest.mark.parametrize("name", sorted(set(ASSIGNMENTS) & set(refcache.EXERCISE_REFERENCES)))
 def test_the_class_references_cover_the_solution(graded, name):
     """The class's references (computed once, handed to the judges by hash) are complete:
-    judging the solution loads them and computes none. (Judging another answer may compute:
-    a T/NK subset of the student's own choosing has references of its own cells.)"""
+    judging the solution loads them and computes none. (The other assignments' judges
+    compute the little they need themselves.)"""
     judge = graded(name).autograded("solution").metadata[VISIBLE_KEY]
     assert judge["handoff"] == "verified", judge
     assert judge["computed"] == 0 and judge["loaded"] > 0, judge
