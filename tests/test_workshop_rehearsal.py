@@ -40,7 +40,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -472,6 +472,17 @@ def instructors_course(hub: Hub) -> Path:
 # --- the rehearsal ---------------------------------------------------------------------
 
 
+def side_by_side(work: Callable[[str], None], hub, failures: list[str]) -> None:
+    """Run ``work`` for every participant at once, as a workshop does; fail with the
+    participants' errors (``work`` appends them to ``failures``) and the hub's log."""
+    threads = [threading.Thread(target=work, args=(user,)) for user in PARTICIPANTS]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, f"{failures}\nhub log:\n{hub.log_tail()}"
+
+
 def test_workshop_rehearsal(hub: Hub, tmp_path: Path):
     started = time.monotonic()
     organisers = organisers_copy(tmp_path / "organisers")
@@ -504,12 +515,7 @@ def test_workshop_rehearsal(hub: Hub, tmp_path: Path):
         except Exception as error:  # noqa: BLE001 (reported below, with the hub's log)
             failures.append(f"{user}: {error!r}")
 
-    threads = [threading.Thread(target=chapter, args=(user,)) for user in PARTICIPANTS]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not failures, f"{failures}\nhub log:\n{hub.log_tail()}"
+    side_by_side(chapter, hub, failures)
     assert snapshot(hub.dataset) == before, "something wrote into the shared dataset folder"
 
     chapter_done = time.monotonic()
@@ -549,12 +555,7 @@ def test_workshop_rehearsal(hub: Hub, tmp_path: Path):
         except Exception as error:  # noqa: BLE001
             failures.append(f"{user}: {error!r}")
 
-    threads = [threading.Thread(target=exercise, args=(user,)) for user in PARTICIPANTS]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not failures, f"{failures}\nhub log:\n{hub.log_tail()}"
+    side_by_side(exercise, hub, failures)
     assert exercise_errors["ada"] == [], exercise_errors
     assert [name for _, name in exercise_errors["ben"]] == ["AssertionError"], exercise_errors
 
